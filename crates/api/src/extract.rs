@@ -1,0 +1,127 @@
+//! Extractors whose rejections are InfluxDB errors, and the tab-indented JSON response.
+
+use std::collections::HashMap;
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use http::request::Parts;
+use http::{HeaderValue, StatusCode, header};
+use model::Id;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::ApiError;
+
+/// Serializes like Go's `json.MarshalIndent(v, "", "\t")`, plus the newline its encoder adds.
+pub(crate) fn to_tabbed_json<T: Serialize>(value: &T) -> String {
+    let mut out = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"\t");
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
+    if value.serialize(&mut serializer).is_err() {
+        return String::from("{}");
+    }
+    out.push(b'\n');
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// A success body: `application/json; charset=utf-8`, tab-indented, with a status.
+pub(crate) struct Pretty<T>(pub StatusCode, pub T);
+
+impl<T: Serialize> IntoResponse for Pretty<T> {
+    fn into_response(self) -> Response {
+        let mut response = (self.0, to_tabbed_json(&self.1)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+        response
+    }
+}
+
+/// A JSON body, read whatever the `Content-Type` says (as InfluxDB does: curl's `-d` sends a form type).
+pub(crate) struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::BodyTooLarge
+            } else {
+                ApiError::InvalidJson(rejection.body_text())
+            }
+        })?;
+        serde_json::from_slice(&bytes)
+            .map(JsonBody)
+            .map_err(|e| ApiError::InvalidJson(json_error_text(&e)))
+    }
+}
+
+/// serde_json's message without its " at line L column C" suffix.
+fn json_error_text(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    match text.rfind(" at line ") {
+        Some(index) => text[..index].to_owned(),
+        None => text,
+    }
+}
+
+/// Query parameters; the first value of a repeated key wins, as with Go's `URL.Query().Get`.
+pub(crate) struct Params(HashMap<String, String>);
+
+impl Params {
+    /// The value, or `None` when absent or empty (InfluxDB treats `?user=` as no filter).
+    pub(crate) fn get(&self, key: &str) -> Option<String> {
+        self.0.get(key).filter(|v| !v.is_empty()).cloned()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let mut map = HashMap::new();
+        for (key, value) in form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes()) {
+            map.entry(key.into_owned())
+                .or_insert_with(|| value.into_owned());
+        }
+        Ok(Params(map))
+    }
+}
+
+/// The `{id}` path segment, parsed with InfluxDB's messages (400 `id must have a length of 16 bytes` /
+/// `invalid ID`).
+pub(crate) struct PathId(pub Id);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(text) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|rejection| ApiError::InvalidInput(rejection.body_text()))?;
+        text.parse()
+            .map(PathId)
+            .map_err(|e: model::IdError| ApiError::InvalidInput(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tabbed_json_matches_go_marshal_indent() {
+        let text = to_tabbed_json(&serde_json::json!({"a": [1], "b": {}}));
+        assert_eq!(text, "{\n\t\"a\": [\n\t\t1\n\t],\n\t\"b\": {}\n}\n");
+    }
+
+    #[test]
+    fn json_errors_lose_their_position() {
+        let error = serde_json::from_str::<serde_json::Value>("{").unwrap_err();
+        assert_eq!(json_error_text(&error), "EOF while parsing an object");
+    }
+}

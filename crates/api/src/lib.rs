@@ -1,0 +1,84 @@
+//! influx-authz's HTTP API, shaped like InfluxDB OSS 2.x's.
+//!
+//! # Layout
+//! - [`app`]: the whole HTTP service: build headers, trailing-slash stripping, authentication (before routing, as
+//!   InfluxDB does), then the router.
+//! - `routes/*`: one router function per resource; handlers only extract, call one `service` method and pick a
+//!   status.
+//! - `error`: [`ApiError`], the one place that writes InfluxDB's `{"code","message"}` body.
+//! - `extract`: body, query and path extractors whose rejections are InfluxDB errors, and the tab-indented JSON
+//!   response.
+//! - `middleware`: token authentication, CORS, and the JSON 405.
+//!
+//! This crate never names redb; storage is reached only through `service`.
+
+mod error;
+mod extract;
+mod middleware;
+mod routes;
+
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::Request;
+use http::HeaderValue;
+use service::Service;
+use tower::ServiceBuilder;
+use tower_http::normalize_path::NormalizePathLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use error::{ApiError, ErrorCode};
+
+/// The InfluxDB version we answer as.
+pub const INFLUXDB_VERSION: &str = "v2.7.11";
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub service: Service,
+    pub started: time::OffsetDateTime,
+    pub started_at: Instant,
+}
+
+/// The router alone, with its state: routes and the JSON 404. Authentication is *not* in here; see [`app`].
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(routes::system::routes())
+        .merge(routes::setup::routes())
+        .merge(routes::authorizations::routes())
+        .merge(routes::tenants::routes())
+        .fallback(routes::system::path_not_found)
+        .with_state(state)
+}
+
+/// The complete HTTP service: every request gets the build headers; a trailing slash is stripped; the token is
+/// checked before routing (so an unknown path without a token is 401, as in InfluxDB); then the router runs.
+pub fn app(state: AppState) -> Router {
+    let inner = router(state.clone());
+    let authenticated = ServiceBuilder::new()
+        .layer(axum::middleware::map_response(
+            middleware::json_method_not_allowed,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            middleware::authenticate,
+        ))
+        .layer(axum::middleware::from_fn(middleware::cors))
+        .service(inner);
+    let normalized = ServiceBuilder::new()
+        .layer(NormalizePathLayer::trim_trailing_slash())
+        .service(authenticated);
+    Router::new()
+        .fallback_service(normalized)
+        .layer(SetResponseHeaderLayer::overriding(
+            http::header::HeaderName::from_static("x-influxdb-build"),
+            HeaderValue::from_static("OSS"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            http::header::HeaderName::from_static("x-influxdb-version"),
+            HeaderValue::from_static(INFLUXDB_VERSION),
+        ))
+}
+
+/// Request type of the service [`app`] builds.
+pub type AppRequest = Request;

@@ -1,0 +1,152 @@
+//! Middleware that runs before routing: token authentication, CORS, and InfluxDB's JSON 405.
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use model::Token;
+use service::AuthenticationError;
+
+use crate::{ApiError, AppState};
+
+/// Paths under the v2 API that need no token (`http/platform_handler.go`).
+const PUBLIC_PATHS: &[&str] = &[
+    "/api/v2",
+    "/api/v2/setup",
+    "/api/v2/signin",
+    "/api/v2/signout",
+];
+
+fn needs_token(path: &str) -> bool {
+    let in_api = path.starts_with("/api/v2/") || path == "/api/v2" || path.starts_with("/private/");
+    in_api && !PUBLIC_PATHS.contains(&path)
+}
+
+/// The token of an `Authorization: Token <t>` or `Bearer <t>` header (scheme in any case). The value after the
+/// single space is taken as is, like InfluxDB does.
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<Token> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let known = scheme.eq_ignore_ascii_case("token") || scheme.eq_ignore_ascii_case("bearer");
+    (known && !token.is_empty()).then(|| Token::new(token))
+}
+
+/// Resolves the caller of every `/api/v2/*` request but the public ones, before routing, and stores it in the
+/// request's extensions. The token is looked up in the store every time.
+pub(crate) async fn authenticate(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    if !needs_token(request.uri().path()) {
+        return next.run(request).await;
+    }
+    let Some(token) = bearer_token(request.headers()) else {
+        return ApiError::Authentication(AuthenticationError::UnknownToken).into_response();
+    };
+    match state.service.authenticate(token).await {
+        Ok(caller) => {
+            request.extensions_mut().insert(caller);
+            next.run(request).await
+        }
+        Err(error) => ApiError::from(error).into_response(),
+    }
+}
+
+/// InfluxDB's CORS: an `Origin` is echoed back; a preflight `OPTIONS` with an `Origin` is answered here.
+pub(crate) async fn cors(request: Request, next: Next) -> Response {
+    let origin = request.headers().get(header::ORIGIN).cloned();
+    let Some(origin) = origin else {
+        return next.run(request).await;
+    };
+    let mut response = if request.method() == Method::OPTIONS {
+        let mut preflight = StatusCode::NO_CONTENT.into_response();
+        let headers = preflight.headers_mut();
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("POST, GET, OPTIONS, PUT, DELETE, PATCH"),
+        );
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static(
+                "Accept, Content-Type, Content-Length, Accept-Encoding, Authorization, User-Agent",
+            ),
+        );
+        preflight
+    } else {
+        next.run(request).await
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+        HeaderValue::from_static("true"),
+    );
+    response
+}
+
+/// Turns the router's bare 405 into InfluxDB's `{"code":"method not allowed","message":"allow: GET, POST"}`.
+pub(crate) async fn json_method_not_allowed(response: Response) -> Response {
+    if response.status() != StatusCode::METHOD_NOT_ALLOWED
+        || response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return response;
+    }
+    let allow = response
+        .headers()
+        .get(header::ALLOW)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|m| !m.is_empty() && *m != "HEAD")
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
+    let mut json = ApiError::MethodNotAllowed(allow).into_response();
+    if let Some(value) = response.headers().get(header::ALLOW) {
+        json.headers_mut().insert(header::ALLOW, value.clone());
+    }
+    json
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_str(value).unwrap());
+        headers
+    }
+
+    #[test]
+    fn reads_token_and_bearer_in_any_case() {
+        assert_eq!(bearer_token(&headers("Token abc")).unwrap().expose(), "abc");
+        assert_eq!(bearer_token(&headers("token abc")).unwrap().expose(), "abc");
+        assert_eq!(
+            bearer_token(&headers("BEARER abc")).unwrap().expose(),
+            "abc"
+        );
+        assert_eq!(
+            bearer_token(&headers("Token  abc")).unwrap().expose(),
+            " abc"
+        );
+        assert!(bearer_token(&headers("Basic abc")).is_none());
+        assert!(bearer_token(&headers("Token")).is_none());
+        assert!(bearer_token(&headers("Token ")).is_none());
+        assert!(bearer_token(&HeaderMap::new()).is_none());
+    }
+
+    #[test]
+    fn public_paths_need_no_token() {
+        assert!(!needs_token("/api/v2"));
+        assert!(!needs_token("/api/v2/setup"));
+        assert!(!needs_token("/health"));
+        assert!(!needs_token("/ping"));
+        assert!(needs_token("/api/v2/authorizations"));
+        assert!(needs_token("/api/v2/setup/user"));
+        assert!(needs_token("/api/v2/nope"));
+    }
+}

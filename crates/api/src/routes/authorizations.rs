@@ -1,0 +1,84 @@
+//! `/api/v2/authorizations[/{id}]`.
+
+use axum::extract::State;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Extension, Router};
+use http::StatusCode;
+use model::wire::{AuthorizationPostRequest, AuthorizationUpdateRequest};
+use service::{AuthorizationQuery, Caller};
+
+use crate::extract::{JsonBody, Params, PathId, Pretty};
+use crate::{ApiError, AppState};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v2/authorizations", get(list).post(create))
+        .route(
+            "/api/v2/authorizations/{id}",
+            get(find).patch(update).delete(remove),
+        )
+}
+
+async fn list(
+    State(app): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    params: Params,
+) -> Result<impl IntoResponse, ApiError> {
+    let query = AuthorizationQuery {
+        id: params.get("id"),
+        user_id: params.get("userID"),
+        user: params.get("user"),
+        org_id: params.get("orgID"),
+        org: params.get("org"),
+    };
+    Ok(Pretty(
+        StatusCode::OK,
+        app.service.list_authorizations(&caller, query).await?,
+    ))
+}
+
+async fn create(
+    State(app): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    JsonBody(request): JsonBody<AuthorizationPostRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Pretty(
+        StatusCode::CREATED,
+        app.service.create_authorization(&caller, request).await?,
+    ))
+}
+
+async fn find(
+    State(app): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    PathId(id): PathId,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Pretty(
+        StatusCode::OK,
+        app.service.get_authorization(&caller, id).await?,
+    ))
+}
+
+async fn update(
+    State(app): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    PathId(id): PathId,
+    JsonBody(request): JsonBody<AuthorizationUpdateRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Pretty(
+        StatusCode::OK,
+        app.service
+            .update_authorization(&caller, id, request)
+            .await?,
+    ))
+}
+
+async fn remove(
+    State(app): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    PathId(id): PathId,
+) -> Result<StatusCode, ApiError> {
+    app.service.delete_authorization(&caller, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

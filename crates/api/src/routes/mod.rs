@@ -1,0 +1,6 @@
+//! One router function per resource.
+
+pub(crate) mod authorizations;
+pub(crate) mod setup;
+pub(crate) mod system;
+pub(crate) mod tenants;

@@ -1,0 +1,22 @@
+//! Wire and domain types of influx-authz, spelled as InfluxDB OSS 2.x spells them.
+//!
+//! # Layout
+//! - [`id`]: 64-bit IDs shown as 16 lowercase hex characters.
+//! - [`token`]: API tokens (never printed by `Debug`) and their SHA-256 hashes.
+//! - [`permission`]: actions, resource types, resources, and InfluxDB's matching rule.
+//! - [`record`]: what the store keeps: authorizations, users, orgs, buckets.
+//! - [`wire`]: request and response bodies of the HTTP API, shared by the server and its clients.
+//!
+//! This crate does no I/O: no clock, no randomness, no storage, no HTTP.
+
+pub mod id;
+pub mod permission;
+pub mod record;
+pub mod time_format;
+pub mod token;
+pub mod wire;
+
+pub use id::{Id, IdError};
+pub use permission::{Action, Permission, Resource, ResourceType};
+pub use record::{Authorization, Bucket, BucketKind, Org, Status, User};
+pub use token::{Token, TokenHash};

@@ -1,0 +1,100 @@
+//! What the store keeps. These are domain records, not wire bodies: see [`crate::wire`] for those.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::{Id, Permission, Token, TokenHash};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    #[default]
+    Active,
+    Inactive,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Inactive => "inactive",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "active" => Some(Status::Active),
+            "inactive" => Some(Status::Inactive),
+            _ => None,
+        }
+    }
+}
+
+/// An API token's record. The plaintext is kept only when hashed tokens are off (InfluxDB 2.7 style); the hash is
+/// always kept, because the token index is keyed by it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Authorization {
+    pub id: Id,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<Token>,
+    pub hashed_token: TokenHash,
+    pub status: Status,
+    pub description: String,
+    pub org_id: Id,
+    pub user_id: Id,
+    pub permissions: Vec<Permission>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+impl Authorization {
+    pub fn is_active(&self) -> bool {
+        self.status == Status::Active
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub id: Id,
+    pub name: String,
+    pub status: Status,
+    /// A PHC string from a slow password hash, when a password was set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_hash: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Org {
+    pub id: Id,
+    pub name: String,
+    pub description: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BucketKind {
+    User,
+    System,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bucket {
+    pub id: Id,
+    pub org_id: Id,
+    pub kind: BucketKind,
+    pub name: String,
+    pub description: String,
+    /// 0 means "keep forever".
+    pub retention_seconds: i64,
+    pub shard_group_seconds: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}

@@ -1,0 +1,159 @@
+//! The influx-authz server as a library: [`Config`] (every flag also an env var), [`App::build`] (store, service,
+//! boot-time setup, router) and [`serve`] (a listener in, graceful shutdown out). `main.rs` only parses, sets up
+//! tracing and calls these, so tests run the production wiring on `127.0.0.1:0`.
+
+mod config;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use api::AppState;
+use axum::Router;
+use axum::extract::Request;
+use model::wire::SetupRequest;
+use service::{Options, Service, ServiceError, SystemClock};
+use store::{Store, StoreError};
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+pub use config::{Cli, Command, Config, InitSetup, LogFormat};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(
+        "the database file {0} is already in use by another process (is another influx-authz running?)"
+    )]
+    AlreadyOpen(String),
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot open the database: {0}")]
+    Store(StoreError),
+    #[error("cannot start: {0}")]
+    Service(#[from] ServiceError),
+    #[error("DOCKER_INFLUXDB_INIT_MODE=setup needs {0}")]
+    InitIncomplete(String),
+    #[error("unsupported DOCKER_INFLUXDB_INIT_MODE {0:?} (only \"setup\" is supported)")]
+    InitMode(String),
+}
+
+/// A built server: the service and the HTTP app around it.
+pub struct App {
+    pub service: Service,
+    pub router: Router,
+}
+
+impl App {
+    /// Opens the store, builds the service, runs boot-time setup when asked to, and builds the router.
+    pub async fn build(config: &Config) -> Result<Self, StartError> {
+        let store = open_store(config)?;
+        let options = Options {
+            hashed_tokens: config.use_hashed_tokens,
+        };
+        let service = Service::new(Arc::new(store), Arc::new(SystemClock), options)?;
+        if let Some(init) = config.init_setup()? {
+            boot_setup(&service, init).await?;
+        }
+        let state = AppState {
+            service: service.clone(),
+            started: time::OffsetDateTime::now_utc(),
+            started_at: Instant::now(),
+        };
+        Ok(Self {
+            service,
+            router: api::app(state),
+        })
+    }
+}
+
+fn open_store(config: &Config) -> Result<Store, StartError> {
+    if config.in_memory {
+        return Store::in_memory().map_err(StartError::Store);
+    }
+    let path = config.db_path();
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| StartError::DataDir {
+            path: dir.display().to_string(),
+            source,
+        })?;
+    }
+    Store::open(&path).map_err(|e| match e {
+        StoreError::AlreadyOpen => StartError::AlreadyOpen(path.display().to_string()),
+        other => StartError::Store(other),
+    })
+}
+
+/// `DOCKER_INFLUXDB_INIT_MODE=setup`: set up once; on a store that is already set up, do nothing.
+async fn boot_setup(service: &Service, init: InitSetup) -> Result<(), StartError> {
+    if !service.setup_allowed().await? {
+        tracing::info!("already set up; DOCKER_INFLUXDB_INIT_* left alone");
+        return Ok(());
+    }
+    let request = SetupRequest {
+        username: Some(init.username),
+        password: init.password,
+        org: Some(init.org),
+        bucket: Some(init.bucket),
+        retention_period_seconds: init.retention_seconds,
+        retention_period_hrs: None,
+        token: init.admin_token,
+    };
+    match service.setup(request).await {
+        Ok(done) => {
+            tracing::info!(user = %done.user.name, org = %done.org.name, "set up from DOCKER_INFLUXDB_INIT_*");
+            Ok(())
+        }
+        // Another start got there first: still a no-op.
+        Err(ServiceError::Conflict(_)) => Ok(()),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Adds the request span (method and path only: never headers, never the query, which may hold a token).
+pub fn with_tracing(router: Router) -> Router {
+    router.layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+        tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+    }))
+}
+
+/// Serves `router` on `listener` until `shutdown` completes, then finishes the requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,62 @@
+//! `influx-authz`: parse the command line, set up logging, run the server.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use server::{App, Cli, Command, Config, LogFormat};
+use tracing_subscriber::EnvFilter;
+
+fn init_tracing(config: &Config) {
+    let filter = EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match config.log_format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+async fn run(config: Config) -> Result<(), String> {
+    let app = App::build(&config).await.map_err(|e| e.to_string())?;
+    let listener = tokio::net::TcpListener::bind(config.http_bind_address)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.http_bind_address))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(%address, "listening on http://{address}");
+    server::serve(
+        listener,
+        server::with_tracing(app.router),
+        server::shutdown_signal(),
+    )
+    .await
+    .map_err(|e| format!("server failed: {e}"))?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match cli.command {
+        Some(Command::Serve(config)) => config,
+        None => cli.serve,
+    };
+    init_tracing(&config);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("influx-authz: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("influx-authz: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! influx-authz's use cases, shared by the HTTP API and anything else that drives the server in-process.
+//!
+//! # Layout
+//! - [`Service`]: the handle; cheap to clone. Its methods live in one module per resource:
+//!   [`authenticate`](Service::authenticate) in `caller`, authorizations in `authorizations`, orgs/users/buckets in
+//!   `tenants`, onboarding in `setup`.
+//! - [`Caller`]: who is asking, and the permission check InfluxDB runs against the record being touched.
+//! - [`ServiceError`]: what went wrong, in InfluxDB's terms (code + message); the API maps it to HTTP.
+//!
+//! Validation, lookups, "not found" and permission checks live here, not in handlers. Storage calls are
+//! synchronous and leave the async runtime through one helper, [`Service::blocking`]. Time comes from a [`Clock`].
+//! This crate knows nothing about HTTP.
+
+mod authorizations;
+mod caller;
+mod error;
+mod ids;
+mod passwords;
+mod setup;
+mod tenants;
+mod views;
+
+use std::sync::Arc;
+
+use store::Store;
+use time::OffsetDateTime;
+
+pub use authorizations::AuthorizationQuery;
+pub use caller::{AuthenticationError, Caller};
+pub use error::ServiceError;
+pub use tenants::{BucketQuery, OrgQuery, UserQuery};
+
+/// Where "now" comes from, so tests can pin `createdAt`.
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> OffsetDateTime;
+}
+
+/// The wall clock, in UTC.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+}
+
+/// Options that change what the service does.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Keep only the SHA-256 of new tokens (InfluxDB 2.9's default). Off: keep and return the plaintext (2.7).
+    pub hashed_tokens: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            hashed_tokens: true,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Service {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<Store>,
+    clock: Arc<dyn Clock>,
+    ids: ids::IdGenerator,
+    options: Options,
+}
+
+impl Service {
+    /// Builds the service. With hashed tokens on, plaintext tokens kept by an earlier run are dropped first, as
+    /// InfluxDB does at every start.
+    pub fn new(
+        store: Arc<Store>,
+        clock: Arc<dyn Clock>,
+        options: Options,
+    ) -> Result<Self, ServiceError> {
+        if options.hashed_tokens {
+            let hashed = store.forget_plaintext_tokens()?;
+            if hashed > 0 {
+                tracing::info!(
+                    count = hashed,
+                    "dropped plaintext tokens; only their hashes are kept now"
+                );
+            }
+        }
+        Ok(Self {
+            inner: Arc::new(Inner {
+                store,
+                clock,
+                ids: ids::IdGenerator::default(),
+                options,
+            }),
+        })
+    }
+
+    pub fn options(&self) -> Options {
+        self.inner.options
+    }
+
+    fn now(&self) -> OffsetDateTime {
+        self.inner.clock.now()
+    }
+
+    /// Runs a storage call on the blocking pool, inside the caller's tracing span.
+    /// The closure may fail with a [`StoreError`] or a [`ServiceError`].
+    async fn blocking<T, E>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, ServiceError>
+    where
+        T: Send + 'static,
+        E: Send + 'static,
+        ServiceError: From<E>,
+    {
+        let store = Arc::clone(&self.inner.store);
+        let span = tracing::Span::current();
+        let joined = tokio::task::spawn_blocking(move || span.in_scope(|| f(&store))).await;
+        match joined {
+            Ok(result) => Ok(result?),
+            Err(join) => Err(ServiceError::Internal(format!(
+                "storage task failed: {join}"
+            ))),
+        }
+    }
+}

@@ -1,0 +1,429 @@
+//! Orgs, users and buckets: what clients and the `influx` CLI need around tokens (contract §7).
+
+use model::wire::{
+    BucketPostRequest, BucketView, BucketsView, OrgPostRequest, OrgView, OrgsView, UserPostRequest,
+    UserView, UsersView, links,
+};
+use model::{Bucket, BucketKind, Id, Org, Permission, Resource, ResourceType, Status, User};
+use store::{Conflict, StoreError};
+
+use crate::authorizations::parse_id;
+use crate::views::{bucket_view, org_view, shard_group_seconds, user_view};
+use crate::{Caller, Service, ServiceError};
+
+const DEFAULT_LIMIT: usize = 20;
+const MAX_LIMIT: usize = 100;
+
+#[derive(Debug, Clone, Default)]
+pub struct OrgQuery {
+    pub org: Option<String>,
+    pub org_id: Option<String>,
+    pub user_id: Option<String>,
+    pub limit: Option<String>,
+    pub offset: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UserQuery {
+    pub name: Option<String>,
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct BucketQuery {
+    pub org: Option<String>,
+    pub org_id: Option<String>,
+    pub name: Option<String>,
+    pub id: Option<String>,
+    pub limit: Option<String>,
+    pub offset: Option<String>,
+}
+
+fn non_empty(value: Option<String>) -> Option<String> {
+    value.filter(|v| !v.is_empty())
+}
+
+/// `limit` and `offset`, as InfluxDB's `DecodeFindOptions` checks them.
+fn paging(limit: Option<String>, offset: Option<String>) -> Result<(usize, usize), ServiceError> {
+    let limit = match non_empty(limit) {
+        None => DEFAULT_LIMIT,
+        Some(text) => match text.parse::<usize>() {
+            Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
+            _ => {
+                return Err(ServiceError::Invalid(format!(
+                    "limit must be between 1 and {MAX_LIMIT}"
+                )));
+            }
+        },
+    };
+    let offset = match non_empty(offset) {
+        None => 0,
+        Some(text) => text
+            .parse::<usize>()
+            .map_err(|_| ServiceError::Invalid("offset must be a positive integer".into()))?,
+    };
+    Ok((limit, offset))
+}
+
+fn org_name_not_found(name: &str) -> ServiceError {
+    ServiceError::NotFound(format!("organization name \"{name}\" not found"))
+}
+
+fn new_bucket(
+    service: &Service,
+    org_id: Id,
+    name: &str,
+    kind: BucketKind,
+    retention_seconds: i64,
+) -> Bucket {
+    let now = service.now();
+    Bucket {
+        id: service.inner.ids.next(),
+        org_id,
+        kind,
+        name: name.to_owned(),
+        description: String::new(),
+        retention_seconds,
+        shard_group_seconds: shard_group_seconds(retention_seconds),
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// The two system buckets InfluxDB gives every org.
+pub(crate) fn system_buckets(service: &Service, org_id: Id) -> [Bucket; 2] {
+    [
+        new_bucket(service, org_id, "_tasks", BucketKind::System, 3 * 24 * 3600),
+        new_bucket(
+            service,
+            org_id,
+            "_monitoring",
+            BucketKind::System,
+            7 * 24 * 3600,
+        ),
+    ]
+}
+
+pub(crate) fn user_bucket(
+    service: &Service,
+    org_id: Id,
+    name: &str,
+    retention_seconds: i64,
+) -> Bucket {
+    new_bucket(service, org_id, name, BucketKind::User, retention_seconds)
+}
+
+impl Service {
+    // -- orgs ----------------------------------------------------------------------------------------------------
+
+    #[tracing::instrument(skip_all)]
+    pub async fn list_orgs(
+        &self,
+        caller: &Caller,
+        query: OrgQuery,
+    ) -> Result<OrgsView, ServiceError> {
+        let (limit, offset) = paging(query.limit, query.offset)?;
+        let org_id = non_empty(query.org_id).map(|v| parse_id(&v)).transpose()?;
+        let user_id = non_empty(query.user_id).map(|v| parse_id(&v)).transpose()?;
+        let name = non_empty(query.org);
+        let caller = caller.clone();
+        self.blocking(move |store| {
+            let orgs = if let Some(id) = org_id {
+                vec![
+                    store
+                        .org(id)?
+                        .ok_or_else(|| ServiceError::NotFound("organization not found".into()))?,
+                ]
+            } else if let Some(name) = name {
+                vec![
+                    store
+                        .org_by_name(&name)?
+                        .ok_or_else(|| org_name_not_found(&name))?,
+                ]
+            } else {
+                store.orgs()?
+            };
+            // Without member records, a user "belongs" to the orgs its tokens live in.
+            let member_of = match user_id {
+                Some(user) => Some(
+                    store
+                        .authorizations(store::AuthorizationFilter {
+                            user_id: Some(user),
+                            org_id: None,
+                        })?
+                        .into_iter()
+                        .map(|a| a.org_id)
+                        .collect::<std::collections::HashSet<_>>(),
+                ),
+                None => None,
+            };
+            let orgs = orgs
+                .iter()
+                .filter(|org| member_of.as_ref().is_none_or(|set| set.contains(&org.id)))
+                .filter(|org| {
+                    caller.may(&Permission::read(Resource::one(ResourceType::Orgs, org.id)))
+                })
+                .skip(offset)
+                .take(limit)
+                .map(org_view)
+                .collect();
+            Ok::<_, ServiceError>(OrgsView {
+                links: links([("self", "/api/v2/orgs".to_owned())]),
+                orgs,
+            })
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, fields(id = %id))]
+    pub async fn get_org(&self, caller: &Caller, id: Id) -> Result<OrgView, ServiceError> {
+        let org = self
+            .blocking(move |store| store.org(id))
+            .await?
+            .ok_or_else(|| ServiceError::NotFound("organization not found".into()))?;
+        caller.check(&Permission::read(Resource::one(ResourceType::Orgs, id)))?;
+        Ok(org_view(&org))
+    }
+
+    /// `POST /api/v2/orgs`: needs global `write:orgs`; creates the system buckets too.
+    #[tracing::instrument(skip_all)]
+    pub async fn create_org(
+        &self,
+        caller: &Caller,
+        request: OrgPostRequest,
+    ) -> Result<OrgView, ServiceError> {
+        caller.check(&Permission::write(Resource::global(ResourceType::Orgs)))?;
+        let name = request.name.unwrap_or_default();
+        if name.trim().is_empty() {
+            return Err(ServiceError::Invalid("org name is empty".into()));
+        }
+        let now = self.now();
+        let org = Org {
+            id: self.inner.ids.next(),
+            name: name.clone(),
+            description: request.description.unwrap_or_default(),
+            created_at: now,
+            updated_at: now,
+        };
+        let buckets = system_buckets(self, org.id);
+        let stored = org.clone();
+        self.blocking(move |store| store.create_org(&stored, &buckets))
+            .await
+            .map_err(|e| match e {
+                ServiceError::Store(StoreError::Conflict(Conflict::OrgName)) => {
+                    ServiceError::Conflict(format!("organization with name {name} already exists"))
+                }
+                other => other,
+            })?;
+        Ok(org_view(&org))
+    }
+
+    // -- users ---------------------------------------------------------------------------------------------------
+
+    #[tracing::instrument(skip_all)]
+    pub async fn list_users(
+        &self,
+        caller: &Caller,
+        query: UserQuery,
+    ) -> Result<UsersView, ServiceError> {
+        let id = non_empty(query.id).map(|v| parse_id(&v)).transpose()?;
+        let name = non_empty(query.name);
+        let caller = caller.clone();
+        self.blocking(move |store| {
+            let users = match (id, name) {
+                (Some(id), _) => store.user(id)?.into_iter().collect(),
+                (None, Some(name)) => store.user_by_name(&name)?.into_iter().collect(),
+                (None, None) => store.users()?,
+            };
+            let users = users
+                .iter()
+                .filter(|user| {
+                    caller.may(&Permission::read(Resource::one(
+                        ResourceType::Users,
+                        user.id,
+                    )))
+                })
+                .map(user_view)
+                .collect();
+            Ok::<_, StoreError>(UsersView {
+                links: links([("self", "/api/v2/users".to_owned())]),
+                users,
+            })
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, fields(id = %id))]
+    pub async fn get_user(&self, caller: &Caller, id: Id) -> Result<UserView, ServiceError> {
+        let user = self
+            .blocking(move |store| store.user(id))
+            .await?
+            .ok_or_else(|| ServiceError::NotFound("user not found".into()))?;
+        caller.check(&Permission::read(Resource::one(ResourceType::Users, id)))?;
+        Ok(user_view(&user))
+    }
+
+    /// `GET /api/v2/me`: needs `read:users/<own id>`.
+    pub async fn me(&self, caller: &Caller) -> Result<UserView, ServiceError> {
+        caller.check(&Permission::read(Resource::one(
+            ResourceType::Users,
+            caller.user.id,
+        )))?;
+        Ok(user_view(&caller.user))
+    }
+
+    /// `POST /api/v2/users`: needs global `write:users`.
+    #[tracing::instrument(skip_all)]
+    pub async fn create_user(
+        &self,
+        caller: &Caller,
+        request: UserPostRequest,
+    ) -> Result<UserView, ServiceError> {
+        caller.check(&Permission::write(Resource::global(ResourceType::Users)))?;
+        let name = request.name.unwrap_or_default();
+        if name.trim().is_empty() {
+            return Err(ServiceError::Invalid("user name is empty".into()));
+        }
+        let status = match request.status.as_deref() {
+            None | Some("") => Status::Active,
+            Some(text) => Status::parse(text).ok_or_else(|| {
+                ServiceError::Invalid("invalid user status: must be active or inactive".into())
+            })?,
+        };
+        let user = User {
+            id: self.inner.ids.next(),
+            name: name.clone(),
+            status,
+            password_hash: None,
+        };
+        let stored = user.clone();
+        self.blocking(move |store| store.create_user(&stored))
+            .await
+            .map_err(|e| match e {
+                ServiceError::Store(StoreError::Conflict(Conflict::UserName)) => {
+                    ServiceError::Conflict(format!("user with name {name} already exists"))
+                }
+                other => other,
+            })?;
+        Ok(user_view(&user))
+    }
+
+    // -- buckets -------------------------------------------------------------------------------------------------
+
+    #[tracing::instrument(skip_all)]
+    pub async fn list_buckets(
+        &self,
+        caller: &Caller,
+        query: BucketQuery,
+    ) -> Result<BucketsView, ServiceError> {
+        let (limit, offset) = paging(query.limit, query.offset)?;
+        let org_id = non_empty(query.org_id.clone())
+            .map(|v| parse_id(&v))
+            .transpose()?;
+        let id = non_empty(query.id).map(|v| parse_id(&v)).transpose()?;
+        let org_name = if org_id.is_none() {
+            non_empty(query.org.clone())
+        } else {
+            None
+        };
+        let name = non_empty(query.name);
+        let caller = caller.clone();
+        let mut self_link =
+            format!("/api/v2/buckets?descending=false&limit={limit}&offset={offset}");
+        if let Some(org) = non_empty(query.org) {
+            self_link.push_str(&format!("&org={org}"));
+        }
+        if let Some(org_id) = org_id {
+            self_link.push_str(&format!("&orgID={org_id}"));
+        }
+        self.blocking(move |store| {
+            let org_id = match (org_id, org_name) {
+                (Some(id), _) => Some(id),
+                (None, Some(name)) => Some(
+                    store
+                        .org_by_name(&name)?
+                        .ok_or_else(|| org_name_not_found(&name))?
+                        .id,
+                ),
+                (None, None) => None,
+            };
+            let buckets = match id {
+                Some(id) => store
+                    .bucket(id)?
+                    .into_iter()
+                    .filter(|b| org_id.is_none_or(|o| o == b.org_id))
+                    .collect(),
+                None => store.buckets(org_id)?,
+            };
+            let buckets: Vec<BucketView> = buckets
+                .iter()
+                .filter(|b| name.as_deref().is_none_or(|n| n == b.name))
+                .filter(|b| {
+                    caller.may(&Permission::read(Resource::one_in_org(
+                        ResourceType::Buckets,
+                        b.id,
+                        b.org_id,
+                    )))
+                })
+                .skip(offset)
+                .take(limit)
+                .map(bucket_view)
+                .collect();
+            Ok::<_, ServiceError>(BucketsView {
+                links: links([("self", self_link)]),
+                buckets,
+            })
+        })
+        .await
+    }
+
+    /// `POST /api/v2/buckets`: needs `write:orgs/<org>/buckets`.
+    #[tracing::instrument(skip_all)]
+    pub async fn create_bucket(
+        &self,
+        caller: &Caller,
+        request: BucketPostRequest,
+    ) -> Result<BucketView, ServiceError> {
+        let org_id = request
+            .org_id
+            .ok_or_else(|| ServiceError::Invalid("organization id must be provided".into()))?;
+        let name = request.name.unwrap_or_default();
+        if name.trim().is_empty() {
+            return Err(ServiceError::Invalid("bucket name is required".into()));
+        }
+        if name.starts_with('_') {
+            return Err(ServiceError::Invalid(format!(
+                "bucket name {name} is invalid. Buckets may not start with underscore"
+            )));
+        }
+        let retention_seconds = request
+            .retention_rules
+            .unwrap_or_default()
+            .first()
+            .map_or(0, |r| r.every_seconds);
+        if retention_seconds < 0 {
+            return Err(ServiceError::Invalid(
+                "expiration seconds cannot be negative".into(),
+            ));
+        }
+        caller.check(&Permission::write(Resource::in_org(
+            ResourceType::Buckets,
+            org_id,
+        )))?;
+        let mut bucket = user_bucket(self, org_id, &name, retention_seconds);
+        bucket.description = request.description.unwrap_or_default();
+        let stored = bucket.clone();
+        self.blocking(move |store| store.create_bucket(&stored))
+            .await
+            .map_err(|e| match e {
+                ServiceError::Store(StoreError::Conflict(Conflict::BucketName)) => {
+                    ServiceError::Conflict(format!("bucket with name {name} already exists"))
+                }
+                ServiceError::Store(StoreError::Conflict(Conflict::MissingOrg)) => {
+                    ServiceError::NotFound("organization not found".into())
+                }
+                other => other,
+            })?;
+        Ok(bucket_view(&bucket))
+    }
+}

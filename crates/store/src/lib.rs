@@ -1,0 +1,433 @@
+//! influx-authz's storage: orgs, users, buckets and authorizations in one redb database.
+//!
+//! # Layout
+//! Each record table maps an ID (`u64`) to the record as JSON; each lookup path has its own index table:
+//! token hash → authorization, (user, authorization) and (org, authorization) for the list filters, names → IDs.
+//! Every mutation is one write transaction committed durably (redb's default `Durability::Immediate`), so a record
+//! and its index entries appear and disappear together, and a failed write leaves the store as it was.
+//!
+//! [`Store`] is synchronous; async callers go through the `service` crate. This crate knows nothing about HTTP.
+
+mod error;
+mod tables;
+
+use std::path::Path;
+
+use model::{Authorization, Bucket, Id, Org, TokenHash, User};
+use redb::{
+    Database, ReadTransaction, ReadableDatabase, ReadableTable, ReadableTableMetadata,
+    WriteTransaction,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub use error::{Conflict, StoreError};
+use tables::*;
+
+/// The database. Cheap to share behind an `Arc`; redb serializes writers and lets readers run alongside them.
+pub struct Store {
+    db: Database,
+}
+
+/// Filters of `GET /api/v2/authorizations`, already resolved to IDs and ANDed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AuthorizationFilter {
+    pub user_id: Option<Id>,
+    pub org_id: Option<Id>,
+}
+
+/// Everything `POST /api/v2/setup` creates, written in one transaction.
+#[derive(Debug, Clone)]
+pub struct SetupRecords {
+    pub user: User,
+    pub org: Org,
+    pub buckets: Vec<Bucket>,
+    pub authorization: Authorization,
+}
+
+impl Store {
+    /// Opens (or creates) the database file. A second process on the same file fails at once with
+    /// [`StoreError::AlreadyOpen`].
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let db = Database::create(path).map_err(|e| match e {
+            redb::DatabaseError::DatabaseAlreadyOpen => StoreError::AlreadyOpen,
+            other => StoreError::from(other),
+        })?;
+        Self::init(db)
+    }
+
+    /// A throw-away database held in memory (redb's `InMemoryBackend`).
+    pub fn in_memory() -> Result<Self, StoreError> {
+        let db = Database::builder().create_with_backend(redb::backends::InMemoryBackend::new())?;
+        Self::init(db)
+    }
+
+    fn init(db: Database) -> Result<Self, StoreError> {
+        let store = Self { db };
+        store.write(|txn| {
+            tables::create_all(txn)?;
+            Ok(())
+        })?;
+        Ok(store)
+    }
+
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&WriteTransaction) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let txn = self.db.begin_write()?;
+        // On error the transaction is dropped uncommitted, which aborts it: nothing of a failed write is kept.
+        let out = f(&txn)?;
+        txn.commit()?;
+        Ok(out)
+    }
+
+    fn read(&self) -> Result<ReadTransaction, StoreError> {
+        Ok(self.db.begin_read()?)
+    }
+
+    // -- setup ---------------------------------------------------------------------------------------------------
+
+    /// Whether setup may still run: there are no users and no orgs.
+    pub fn setup_allowed(&self) -> Result<bool, StoreError> {
+        let txn = self.read()?;
+        let users = txn.open_table(USERS)?;
+        let orgs = txn.open_table(ORGS)?;
+        Ok(users.is_empty()? && orgs.is_empty()?)
+    }
+
+    /// Writes the setup user, org, buckets and operator token together, or nothing when setup already ran.
+    pub fn setup(&self, records: &SetupRecords) -> Result<(), StoreError> {
+        self.write(|txn| {
+            let users_empty = txn.open_table(USERS)?.is_empty()?;
+            let orgs_empty = txn.open_table(ORGS)?.is_empty()?;
+            if !(users_empty && orgs_empty) {
+                return Err(StoreError::Conflict(Conflict::AlreadySetUp));
+            }
+            put_user(txn, &records.user)?;
+            put_org(txn, &records.org)?;
+            for bucket in &records.buckets {
+                put_bucket(txn, bucket)?;
+            }
+            put_authorization(txn, &records.authorization)
+        })
+    }
+
+    // -- authorizations ------------------------------------------------------------------------------------------
+
+    pub fn create_authorization(&self, auth: &Authorization) -> Result<(), StoreError> {
+        self.write(|txn| put_authorization(txn, auth))
+    }
+
+    pub fn authorization(&self, id: Id) -> Result<Option<Authorization>, StoreError> {
+        let txn = self.read()?;
+        let table = txn.open_table(AUTHORIZATIONS)?;
+        get_json(&table, id.get())
+    }
+
+    /// The authorization whose token hashes to `hash`, if any.
+    pub fn authorization_by_token(
+        &self,
+        hash: &TokenHash,
+    ) -> Result<Option<Authorization>, StoreError> {
+        let txn = self.read()?;
+        let index = txn.open_table(AUTHORIZATIONS_BY_TOKEN)?;
+        let Some(id) = index.get(hash.as_bytes().as_slice())?.map(|g| g.value()) else {
+            return Ok(None);
+        };
+        let table = txn.open_table(AUTHORIZATIONS)?;
+        let auth: Option<Authorization> = get_json(&table, id)?;
+        // The index already matched by hash; confirm against the record in constant time all the same.
+        Ok(auth.filter(|a| a.hashed_token.matches(hash)))
+    }
+
+    /// Authorizations matching `filter`, in ascending ID order.
+    pub fn authorizations(
+        &self,
+        filter: AuthorizationFilter,
+    ) -> Result<Vec<Authorization>, StoreError> {
+        let txn = self.read()?;
+        let table = txn.open_table(AUTHORIZATIONS)?;
+        let ids: Vec<u64> = match (filter.user_id, filter.org_id) {
+            (Some(user), _) => index_range(&txn, AUTHORIZATIONS_BY_USER, user)?,
+            (None, Some(org)) => index_range(&txn, AUTHORIZATIONS_BY_ORG, org)?,
+            (None, None) => {
+                let mut all = Vec::new();
+                for entry in table.iter()? {
+                    let (key, value) = entry?;
+                    let _ = key;
+                    all.push(decode::<Authorization>(value.value())?);
+                }
+                return Ok(all);
+            }
+        };
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(auth) = get_json::<Authorization>(&table, id)?
+                && filter.org_id.is_none_or(|org| auth.org_id == org)
+            {
+                out.push(auth);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Applies `change` to the record and stores it; `None` when there is no such authorization.
+    pub fn update_authorization(
+        &self,
+        id: Id,
+        change: impl FnOnce(&mut Authorization),
+    ) -> Result<Option<Authorization>, StoreError> {
+        self.write(|txn| {
+            let mut table = txn.open_table(AUTHORIZATIONS)?;
+            let Some(mut auth) = get_json::<Authorization>(&table, id.get())? else {
+                return Ok(None);
+            };
+            change(&mut auth);
+            table.insert(id.get(), encode(&auth)?.as_slice())?;
+            Ok(Some(auth))
+        })
+    }
+
+    /// Removes the record and all its index entries in one transaction; `false` when there was none.
+    pub fn delete_authorization(&self, id: Id) -> Result<bool, StoreError> {
+        self.write(|txn| {
+            let mut table = txn.open_table(AUTHORIZATIONS)?;
+            let removed = table
+                .remove(id.get())?
+                .map(|g| decode::<Authorization>(g.value()));
+            let Some(auth) = removed.transpose()? else {
+                return Ok(false);
+            };
+            let mut by_token = txn.open_table(AUTHORIZATIONS_BY_TOKEN)?;
+            by_token.remove(auth.hashed_token.as_bytes().as_slice())?;
+            let mut by_user = txn.open_table(AUTHORIZATIONS_BY_USER)?;
+            by_user.remove((auth.user_id.get(), id.get()))?;
+            let mut by_org = txn.open_table(AUTHORIZATIONS_BY_ORG)?;
+            by_org.remove((auth.org_id.get(), id.get()))?;
+            Ok(true)
+        })
+    }
+
+    /// Drops every stored plaintext token (the hash stays), as InfluxDB does at start with hashed tokens on.
+    /// Returns how many records changed.
+    pub fn forget_plaintext_tokens(&self) -> Result<usize, StoreError> {
+        self.write(|txn| {
+            let mut table = txn.open_table(AUTHORIZATIONS)?;
+            let mut changed = Vec::new();
+            for entry in table.iter()? {
+                let (_, value) = entry?;
+                let mut auth: Authorization = decode(value.value())?;
+                if auth.token.take().is_some() {
+                    changed.push(auth);
+                }
+            }
+            for auth in &changed {
+                table.insert(auth.id.get(), encode(auth)?.as_slice())?;
+            }
+            Ok(changed.len())
+        })
+    }
+
+    // -- users ---------------------------------------------------------------------------------------------------
+
+    pub fn create_user(&self, user: &User) -> Result<(), StoreError> {
+        self.write(|txn| put_user(txn, user))
+    }
+
+    pub fn user(&self, id: Id) -> Result<Option<User>, StoreError> {
+        let txn = self.read()?;
+        let table = txn.open_table(USERS)?;
+        get_json(&table, id.get())
+    }
+
+    pub fn user_by_name(&self, name: &str) -> Result<Option<User>, StoreError> {
+        let txn = self.read()?;
+        let index = txn.open_table(USERS_BY_NAME)?;
+        let Some(id) = index.get(name)?.map(|g| g.value()) else {
+            return Ok(None);
+        };
+        let table = txn.open_table(USERS)?;
+        get_json(&table, id)
+    }
+
+    pub fn users(&self) -> Result<Vec<User>, StoreError> {
+        let txn = self.read()?;
+        all_json(&txn.open_table(USERS)?)
+    }
+
+    // -- orgs ----------------------------------------------------------------------------------------------------
+
+    /// Creates an org with its buckets, in one transaction.
+    pub fn create_org(&self, org: &Org, buckets: &[Bucket]) -> Result<(), StoreError> {
+        self.write(|txn| {
+            put_org(txn, org)?;
+            buckets
+                .iter()
+                .try_for_each(|bucket| put_bucket(txn, bucket))
+        })
+    }
+
+    pub fn org(&self, id: Id) -> Result<Option<Org>, StoreError> {
+        let txn = self.read()?;
+        let table = txn.open_table(ORGS)?;
+        get_json(&table, id.get())
+    }
+
+    pub fn org_by_name(&self, name: &str) -> Result<Option<Org>, StoreError> {
+        let txn = self.read()?;
+        let index = txn.open_table(ORGS_BY_NAME)?;
+        let Some(id) = index.get(name)?.map(|g| g.value()) else {
+            return Ok(None);
+        };
+        let table = txn.open_table(ORGS)?;
+        get_json(&table, id)
+    }
+
+    pub fn orgs(&self) -> Result<Vec<Org>, StoreError> {
+        let txn = self.read()?;
+        all_json(&txn.open_table(ORGS)?)
+    }
+
+    // -- buckets -------------------------------------------------------------------------------------------------
+
+    pub fn create_bucket(&self, bucket: &Bucket) -> Result<(), StoreError> {
+        self.write(|txn| {
+            if txn.open_table(ORGS)?.get(bucket.org_id.get())?.is_none() {
+                return Err(StoreError::Conflict(Conflict::MissingOrg));
+            }
+            put_bucket(txn, bucket)
+        })
+    }
+
+    pub fn bucket(&self, id: Id) -> Result<Option<Bucket>, StoreError> {
+        let txn = self.read()?;
+        let table = txn.open_table(BUCKETS)?;
+        get_json(&table, id.get())
+    }
+
+    /// Buckets of one org (by ID order), or of every org.
+    pub fn buckets(&self, org_id: Option<Id>) -> Result<Vec<Bucket>, StoreError> {
+        let txn = self.read()?;
+        let table = txn.open_table(BUCKETS)?;
+        let Some(org) = org_id else {
+            return all_json(&table);
+        };
+        let ids = index_range(&txn, BUCKETS_BY_ORG, org)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(bucket) = get_json(&table, id)? {
+                out.push(bucket);
+            }
+        }
+        Ok(out)
+    }
+}
+
+// -- helpers inside a write transaction --------------------------------------------------------------------------
+
+fn put_authorization(txn: &WriteTransaction, auth: &Authorization) -> Result<(), StoreError> {
+    let mut by_token = txn.open_table(AUTHORIZATIONS_BY_TOKEN)?;
+    let key = auth.hashed_token.as_bytes().as_slice();
+    if by_token.get(key)?.is_some() {
+        return Err(StoreError::Conflict(Conflict::TokenExists));
+    }
+    let mut table = txn.open_table(AUTHORIZATIONS)?;
+    if table.get(auth.id.get())?.is_some() {
+        return Err(StoreError::Conflict(Conflict::IdTaken));
+    }
+    table.insert(auth.id.get(), encode(auth)?.as_slice())?;
+    by_token.insert(key, auth.id.get())?;
+    let mut by_user = txn.open_table(AUTHORIZATIONS_BY_USER)?;
+    by_user.insert((auth.user_id.get(), auth.id.get()), ())?;
+    let mut by_org = txn.open_table(AUTHORIZATIONS_BY_ORG)?;
+    by_org.insert((auth.org_id.get(), auth.id.get()), ())?;
+    Ok(())
+}
+
+fn put_user(txn: &WriteTransaction, user: &User) -> Result<(), StoreError> {
+    let mut by_name = txn.open_table(USERS_BY_NAME)?;
+    if by_name.get(user.name.as_str())?.is_some() {
+        return Err(StoreError::Conflict(Conflict::UserName));
+    }
+    let mut table = txn.open_table(USERS)?;
+    if table.get(user.id.get())?.is_some() {
+        return Err(StoreError::Conflict(Conflict::IdTaken));
+    }
+    table.insert(user.id.get(), encode(user)?.as_slice())?;
+    by_name.insert(user.name.as_str(), user.id.get())?;
+    Ok(())
+}
+
+fn put_org(txn: &WriteTransaction, org: &Org) -> Result<(), StoreError> {
+    let mut by_name = txn.open_table(ORGS_BY_NAME)?;
+    if by_name.get(org.name.as_str())?.is_some() {
+        return Err(StoreError::Conflict(Conflict::OrgName));
+    }
+    let mut table = txn.open_table(ORGS)?;
+    if table.get(org.id.get())?.is_some() {
+        return Err(StoreError::Conflict(Conflict::IdTaken));
+    }
+    table.insert(org.id.get(), encode(org)?.as_slice())?;
+    by_name.insert(org.name.as_str(), org.id.get())?;
+    Ok(())
+}
+
+fn put_bucket(txn: &WriteTransaction, bucket: &Bucket) -> Result<(), StoreError> {
+    let mut by_name = txn.open_table(BUCKETS_BY_ORG_NAME)?;
+    let name_key = (bucket.org_id.get(), bucket.name.as_str());
+    if by_name.get(name_key)?.is_some() {
+        return Err(StoreError::Conflict(Conflict::BucketName));
+    }
+    let mut table = txn.open_table(BUCKETS)?;
+    if table.get(bucket.id.get())?.is_some() {
+        return Err(StoreError::Conflict(Conflict::IdTaken));
+    }
+    table.insert(bucket.id.get(), encode(bucket)?.as_slice())?;
+    by_name.insert(name_key, bucket.id.get())?;
+    let mut by_org = txn.open_table(BUCKETS_BY_ORG)?;
+    by_org.insert((bucket.org_id.get(), bucket.id.get()), ())?;
+    Ok(())
+}
+
+// -- encoding ----------------------------------------------------------------------------------------------------
+
+fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(value).map_err(StoreError::Encoding)
+}
+
+fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(StoreError::Encoding)
+}
+
+fn get_json<T: DeserializeOwned>(
+    table: &impl ReadableTable<u64, &'static [u8]>,
+    id: u64,
+) -> Result<Option<T>, StoreError> {
+    table.get(id)?.map(|g| decode(g.value())).transpose()
+}
+
+fn all_json<T: DeserializeOwned>(
+    table: &impl ReadableTable<u64, &'static [u8]>,
+) -> Result<Vec<T>, StoreError> {
+    let mut out = Vec::new();
+    for entry in table.iter()? {
+        let (_, value) = entry?;
+        out.push(decode(value.value())?);
+    }
+    Ok(out)
+}
+
+/// The second halves of the `(owner, id)` keys of a pair index whose first half is `owner`.
+fn index_range(txn: &ReadTransaction, table: PairIndex, owner: Id) -> Result<Vec<u64>, StoreError> {
+    let index = txn.open_table(table)?;
+    let mut ids = Vec::new();
+    for entry in index.range((owner.get(), 0)..=(owner.get(), u64::MAX))? {
+        let (key, _) = entry?;
+        ids.push(key.value().1);
+    }
+    Ok(ids)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,40 @@
+//! Table definitions. Records are JSON; indexes hold IDs.
+
+use redb::{TableDefinition, WriteTransaction};
+
+pub(crate) type PairIndex = TableDefinition<'static, (u64, u64), ()>;
+
+pub(crate) const AUTHORIZATIONS: TableDefinition<u64, &[u8]> =
+    TableDefinition::new("authorizations");
+/// SHA-256 of the token → authorization ID. Never keyed by the plaintext.
+pub(crate) const AUTHORIZATIONS_BY_TOKEN: TableDefinition<&[u8], u64> =
+    TableDefinition::new("authorizations_by_token");
+pub(crate) const AUTHORIZATIONS_BY_USER: PairIndex = TableDefinition::new("authorizations_by_user");
+pub(crate) const AUTHORIZATIONS_BY_ORG: PairIndex = TableDefinition::new("authorizations_by_org");
+
+pub(crate) const USERS: TableDefinition<u64, &[u8]> = TableDefinition::new("users");
+pub(crate) const USERS_BY_NAME: TableDefinition<&str, u64> = TableDefinition::new("users_by_name");
+
+pub(crate) const ORGS: TableDefinition<u64, &[u8]> = TableDefinition::new("orgs");
+pub(crate) const ORGS_BY_NAME: TableDefinition<&str, u64> = TableDefinition::new("orgs_by_name");
+
+pub(crate) const BUCKETS: TableDefinition<u64, &[u8]> = TableDefinition::new("buckets");
+pub(crate) const BUCKETS_BY_ORG: PairIndex = TableDefinition::new("buckets_by_org");
+pub(crate) const BUCKETS_BY_ORG_NAME: TableDefinition<(u64, &str), u64> =
+    TableDefinition::new("buckets_by_org_name");
+
+/// Opens every table once so that read transactions never meet a missing one.
+pub(crate) fn create_all(txn: &WriteTransaction) -> Result<(), redb::Error> {
+    txn.open_table(AUTHORIZATIONS)?;
+    txn.open_table(AUTHORIZATIONS_BY_TOKEN)?;
+    txn.open_table(AUTHORIZATIONS_BY_USER)?;
+    txn.open_table(AUTHORIZATIONS_BY_ORG)?;
+    txn.open_table(USERS)?;
+    txn.open_table(USERS_BY_NAME)?;
+    txn.open_table(ORGS)?;
+    txn.open_table(ORGS_BY_NAME)?;
+    txn.open_table(BUCKETS)?;
+    txn.open_table(BUCKETS_BY_ORG)?;
+    txn.open_table(BUCKETS_BY_ORG_NAME)?;
+    Ok(())
+}
