@@ -126,7 +126,7 @@ impl ApiError {
     }
 
     /// InfluxDB writes middleware errors (auth, router) compactly and handler errors tab-indented.
-    fn from_middleware(&self) -> bool {
+    fn is_middleware_error(&self) -> bool {
         matches!(
             self,
             ApiError::Authentication(_) | ApiError::PathNotFound | ApiError::MethodNotAllowed(_)
@@ -144,7 +144,7 @@ impl IntoResponse for ApiError {
             self.message()
         };
         let body = serde_json::json!({ "code": code.as_str(), "message": message });
-        let text = if self.from_middleware() {
+        let text = if self.is_middleware_error() {
             body.to_string()
         } else {
             crate::extract::to_tabbed_json(&body)

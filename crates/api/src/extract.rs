@@ -53,6 +53,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
                 ApiError::InvalidJson(rejection.body_text())
             }
         })?;
+        // Every body we take is an object; serde alone would also accept an array for a struct.
+        if let Some(first) = bytes.iter().find(|b| !b.is_ascii_whitespace())
+            && *first != b'{'
+        {
+            return Err(
+                match serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
+                    Err(e) => ApiError::InvalidJson(json_error_text(&e)),
+                    Ok(_) => ApiError::InvalidJson("expected a JSON object".to_owned()),
+                },
+            );
+        }
         serde_json::from_slice(&bytes)
             .map(JsonBody)
             .map_err(|e| ApiError::InvalidJson(json_error_text(&e)))

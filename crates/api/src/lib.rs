@@ -55,7 +55,9 @@ pub fn router(state: AppState) -> Router {
 /// checked before routing (so an unknown path without a token is 401, as in InfluxDB); then the router runs.
 pub fn app(state: AppState) -> Router {
     let inner = router(state.clone());
+    // Outermost first: CORS answers a preflight before any token check.
     let authenticated = ServiceBuilder::new()
+        .layer(axum::middleware::from_fn(middleware::cors))
         .layer(axum::middleware::map_response(
             middleware::json_method_not_allowed,
         ))
@@ -63,7 +65,6 @@ pub fn app(state: AppState) -> Router {
             state,
             middleware::authenticate,
         ))
-        .layer(axum::middleware::from_fn(middleware::cors))
         .service(inner);
     let normalized = ServiceBuilder::new()
         .layer(NormalizePathLayer::trim_trailing_slash())

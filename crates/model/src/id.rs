@@ -86,7 +86,7 @@ mod tests {
         assert_eq!("".parse::<Id>(), Err(IdError::Length));
         assert_eq!("0000000000000000".parse::<Id>(), Err(IdError::Invalid));
         assert_eq!("zzzzzzzzzzzzzzzz".parse::<Id>(), Err(IdError::Invalid));
-        assert_eq!("+a6f4bfc1b2f900".parse::<Id>(), Err(IdError::Invalid));
-        assert_eq!("0a6f4bfc1b2f900é".parse::<Id>(), Err(IdError::Length));
+        assert_eq!("+a6f4bfc1b2f9000".parse::<Id>(), Err(IdError::Invalid));
+        assert_eq!("0a6f4bfc1b2f90é".parse::<Id>(), Err(IdError::Invalid));
     }
 }

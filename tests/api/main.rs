@@ -1,0 +1,9 @@
+//! Integration tests: the real server on `127.0.0.1:0` with a real redb file, over HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod authentication;
+mod authorizations;
+mod bad_input;
+mod process;
+mod setup;
+mod tenants;

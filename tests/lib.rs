@@ -1,0 +1,317 @@
+//! Helpers for influx-authz's integration tests: spawn the real server (in-process on `127.0.0.1:0`, or the real
+//! binary as a child process) on a real redb file in a temp dir, and talk HTTP to it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, Response};
+use serde_json::{Value, json};
+use server::{App, Config, LogFormat};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+
+pub const OPERATOR_TOKEN: &str = "operator-token-for-tests";
+pub const USERNAME: &str = "admin";
+pub const PASSWORD: &str = "password123";
+pub const ORG: &str = "my-org";
+pub const BUCKET: &str = "my-bucket";
+
+/// Serve options the tests vary.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub hashed_tokens: bool,
+    pub set_up: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            hashed_tokens: true,
+            set_up: true,
+        }
+    }
+}
+
+pub fn config(db_path: &Path, options: Options) -> Config {
+    Config {
+        http_bind_address: "127.0.0.1:0".parse().unwrap(),
+        db_path: Some(db_path.to_path_buf()),
+        in_memory: false,
+        use_hashed_tokens: options.hashed_tokens,
+        log_level: "info".into(),
+        log_format: LogFormat::Text,
+        init_mode: options.set_up.then(|| "setup".to_owned()),
+        init_username: Some(USERNAME.into()),
+        init_password: Some(PASSWORD.into()),
+        init_org: Some(ORG.into()),
+        init_bucket: Some(BUCKET.into()),
+        init_retention: None,
+        init_admin_token: Some(OPERATOR_TOKEN.into()),
+    }
+}
+
+/// The server, running in this process with the production wiring, on a redb file in a temp dir.
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub client: reqwest::Client,
+    pub dir: TempDir,
+    pub options: Options,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl TestApp {
+    /// A set-up server (user `admin`, org `my-org`, bucket `my-bucket`, operator token [`OPERATOR_TOKEN`]).
+    pub async fn spawn() -> Self {
+        Self::spawn_with(Options::default()).await
+    }
+
+    pub async fn spawn_with(options: Options) -> Self {
+        Self::spawn_in(tempfile::tempdir().unwrap(), options).await
+    }
+
+    /// Starts a server on the database in `dir` (for restarts on the same file).
+    pub async fn spawn_in(dir: TempDir, options: Options) -> Self {
+        let app = App::build(&config(&dir.path().join("influx-authz.redb"), options))
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            server::serve(listener, app.router, async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+        });
+        Self {
+            address,
+            client: reqwest::Client::new(),
+            dir,
+            options,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// Stops the server gracefully and hands back its data directory.
+    pub async fn stop(mut self) -> TempDir {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        std::mem::replace(&mut self.dir, dir)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.address, path)
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.header("Authorization", format!("Token {token}"));
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.unwrap()
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.send(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Response {
+        self.send(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Response {
+        self.send(Method::PATCH, path, Some(token), Some(body))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Response {
+        self.send(Method::DELETE, path, Some(token), None).await
+    }
+
+    /// The setup org's ID.
+    pub async fn org_id(&self) -> String {
+        let orgs = json_of(
+            self.get(&format!("/api/v2/orgs?org={ORG}"), OPERATOR_TOKEN)
+                .await,
+            200,
+        )
+        .await;
+        orgs["orgs"][0]["id"].as_str().unwrap().to_owned()
+    }
+
+    /// The setup user's ID.
+    pub async fn admin_id(&self) -> String {
+        let me = json_of(self.get("/api/v2/me", OPERATOR_TOKEN).await, 200).await;
+        me["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates a user with the operator token; returns its ID.
+    pub async fn create_user(&self, name: &str) -> String {
+        let user = json_of(
+            self.post("/api/v2/users", OPERATOR_TOKEN, json!({ "name": name }))
+                .await,
+            201,
+        )
+        .await;
+        user["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates a token with the operator token; returns `(id, token)`.
+    pub async fn create_token(&self, body: Value) -> (String, String) {
+        let created = json_of(
+            self.post("/api/v2/authorizations", OPERATOR_TOKEN, body)
+                .await,
+            201,
+        )
+        .await;
+        (
+            created["id"].as_str().unwrap().to_owned(),
+            created["token"].as_str().unwrap().to_owned(),
+        )
+    }
+}
+
+/// Asserts the status and returns the JSON body.
+pub async fn json_of(response: Response, status: u16) -> Value {
+    let actual = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    assert_eq!(actual, status, "unexpected status; body: {text}");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// Asserts an InfluxDB error: status, `code`, `message`, and the `X-Platform-Error-Code` header.
+pub async fn assert_error(response: Response, status: u16, code: &str, message: &str) {
+    assert_eq!(
+        response
+            .headers()
+            .get("x-platform-error-code")
+            .and_then(|v| v.to_str().ok()),
+        Some(code),
+        "missing or wrong X-Platform-Error-Code"
+    );
+    let body = json_of(response, status).await;
+    assert_eq!(body, json!({ "code": code, "message": message }));
+}
+
+// -- the real binary, as a child process ------------------------------------------------------------------------
+
+/// Path of the `influx-authz` binary, built once per test run.
+pub fn binary() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .unwrap()
+                .to_path_buf();
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let status = Command::new(cargo)
+                .args(["build", "--quiet", "--bin", "influx-authz"])
+                .current_dir(&root)
+                .status()
+                .unwrap();
+            assert!(status.success(), "building influx-authz failed");
+            let target = std::env::var("CARGO_TARGET_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|_| root.join("target"));
+            target.join("debug").join("influx-authz")
+        })
+        .clone()
+}
+
+/// A free loopback port (bound, then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The binary running as a child process; killed on drop.
+pub struct Process {
+    pub child: Child,
+    pub port: u16,
+}
+
+impl Process {
+    /// Starts `influx-authz` with `args` and `envs` and waits until `/health` answers.
+    pub fn start(args: &[&str], envs: &[(&str, &str)], log: &Path) -> Self {
+        let port = free_port();
+        let log_file = std::fs::File::create(log).unwrap();
+        let child = Command::new(binary())
+            .args(args)
+            .env("INFLUXD_HTTP_BIND_ADDRESS", format!("127.0.0.1:{port}"))
+            .envs(envs.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(log_file)
+            .spawn()
+            .unwrap();
+        let mut process = Self { child, port };
+        process.wait_healthy();
+        process
+    }
+
+    fn wait_healthy(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("influx-authz exited early: {status}");
+            }
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("influx-authz did not start listening");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{}", self.port, path)
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "influx-authz did not stop on SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
