@@ -246,3 +246,66 @@ async fn buckets_can_be_listed_filtered_and_created() {
     .await;
     assert_eq!(by_id["buckets"][0]["name"], "new");
 }
+
+#[tokio::test]
+async fn buckets_page_with_after_and_next_links_and_are_found_by_id() {
+    let app = TestApp::spawn().await;
+    let org = app.org_id().await;
+    for name in ["b1", "b2", "b3"] {
+        json_of(
+            app.post(
+                "/api/v2/buckets",
+                OPERATOR_TOKEN,
+                json!({"orgID": org, "name": name}),
+            )
+            .await,
+            201,
+        )
+        .await;
+    }
+    // 6 buckets: my-bucket, _tasks, _monitoring, b1, b2, b3. Walk them two at a time with `after`.
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let path = match &after {
+            Some(id) => format!("/api/v2/buckets?limit=2&after={id}"),
+            None => "/api/v2/buckets?limit=2".to_owned(),
+        };
+        let page = json_of(app.get(&path, OPERATOR_TOKEN).await, 200).await;
+        let buckets = page["buckets"].as_array().unwrap();
+        seen.extend(buckets.iter().map(|b| b["id"].as_str().unwrap().to_owned()));
+        if page["links"].get("next").is_none() {
+            break;
+        }
+        after = Some(buckets.last().unwrap()["id"].as_str().unwrap().to_owned());
+        assert!(seen.len() <= 6, "paging does not end");
+    }
+    assert_eq!(seen.len(), 6);
+    let mut sorted = seen.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted, seen);
+
+    let first = json_of(
+        app.get(&format!("/api/v2/buckets/{}", seen[0]), OPERATOR_TOKEN)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(first["id"], seen[0].as_str());
+    assert_error(
+        app.get("/api/v2/buckets/0000000000000bad", OPERATOR_TOKEN)
+            .await,
+        404,
+        "not found",
+        "bucket not found",
+    )
+    .await;
+    assert_error(
+        app.get("/api/v2/buckets/bad", OPERATOR_TOKEN).await,
+        400,
+        "invalid",
+        "id must have a length of 16 bytes",
+    )
+    .await;
+}

@@ -37,6 +37,8 @@ pub struct BucketQuery {
     pub id: Option<String>,
     pub limit: Option<String>,
     pub offset: Option<String>,
+    /// Seek: only buckets whose ID sorts after this one.
+    pub after: Option<String>,
 }
 
 fn non_empty(value: Option<String>) -> Option<String> {
@@ -327,14 +329,14 @@ impl Service {
             None
         };
         let name = non_empty(query.name);
+        let after = non_empty(query.after).map(|v| parse_id(&v)).transpose()?;
         let caller = caller.clone();
-        let mut self_link =
-            format!("/api/v2/buckets?descending=false&limit={limit}&offset={offset}");
+        let mut filters = String::new();
         if let Some(org) = non_empty(query.org) {
-            self_link.push_str(&format!("&org={org}"));
+            filters.push_str(&format!("&org={org}"));
         }
         if let Some(org_id) = org_id {
-            self_link.push_str(&format!("&orgID={org_id}"));
+            filters.push_str(&format!("&orgID={org_id}"));
         }
         self.blocking(move |store| {
             let org_id = match (org_id, org_name) {
@@ -355,8 +357,9 @@ impl Service {
                     .collect(),
                 None => store.buckets(org_id)?,
             };
-            let buckets: Vec<BucketView> = buckets
+            let page: Vec<&Bucket> = buckets
                 .iter()
+                .filter(|b| after.is_none_or(|a| b.id > a))
                 .filter(|b| name.as_deref().is_none_or(|n| n == b.name))
                 .filter(|b| {
                     caller.may(&Permission::read(Resource::one_in_org(
@@ -367,14 +370,50 @@ impl Service {
                 })
                 .skip(offset)
                 .take(limit)
-                .map(bucket_view)
                 .collect();
+            let base = format!("/api/v2/buckets?descending=false&limit={limit}");
+            let mut page_links = vec![(
+                "self",
+                match after {
+                    Some(after) => format!("{base}&after={after}{filters}"),
+                    None => format!("{base}&offset={offset}{filters}"),
+                },
+            )];
+            // A full page may have a successor: say where it starts, as InfluxDB's paging links do.
+            if page.len() == limit
+                && let Some(last) = page.last()
+            {
+                let next = match after {
+                    Some(_) => format!("{base}&after={}{filters}", last.id),
+                    None => format!("{base}&offset={}{filters}", offset + limit),
+                };
+                page_links.push(("next", next));
+            }
+            let buckets: Vec<BucketView> = page.into_iter().map(bucket_view).collect();
             Ok::<_, ServiceError>(BucketsView {
-                links: links([("self", self_link)]),
+                links: page_links
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v))
+                    .collect(),
                 buckets,
             })
         })
         .await
+    }
+
+    /// `GET /api/v2/buckets/{id}`: needs `read:orgs/<org>/buckets/<id>`.
+    #[tracing::instrument(skip_all, fields(id = %id))]
+    pub async fn get_bucket(&self, caller: &Caller, id: Id) -> Result<BucketView, ServiceError> {
+        let bucket = self
+            .blocking(move |store| store.bucket(id))
+            .await?
+            .ok_or_else(|| ServiceError::NotFound("bucket not found".into()))?;
+        caller.check(&Permission::read(Resource::one_in_org(
+            ResourceType::Buckets,
+            id,
+            bucket.org_id,
+        )))?;
+        Ok(bucket_view(&bucket))
     }
 
     /// `POST /api/v2/buckets`: needs `write:orgs/<org>/buckets`.

@@ -19,6 +19,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v2/users/{id}", get(find_user))
         .route("/api/v2/me", get(me))
         .route("/api/v2/buckets", get(list_buckets).post(create_bucket))
+        .route("/api/v2/buckets/{id}", get(find_bucket))
 }
 
 async fn list_orgs(
@@ -117,6 +118,7 @@ async fn list_buckets(
         id: params.get("id"),
         limit: params.get("limit"),
         offset: params.get("offset"),
+        after: params.get("after"),
     };
     Ok(Pretty(
         StatusCode::OK,
@@ -132,5 +134,16 @@ async fn create_bucket(
     Ok(Pretty(
         StatusCode::CREATED,
         app.service.create_bucket(&caller, request).await?,
+    ))
+}
+
+async fn find_bucket(
+    State(app): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    PathId(id): PathId,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Pretty(
+        StatusCode::OK,
+        app.service.get_bucket(&caller, id).await?,
     ))
 }

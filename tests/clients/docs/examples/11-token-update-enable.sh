@@ -1,0 +1,16 @@
+# docs: update-tokens.md: the same flow, re-enabling the token with status "active".
+INFLUX_TOKEN=${DOCS_OP_TOKEN}
+
+curl --request GET \
+  "${INFLUX_HOST}/api/v2/authorizations?user=user2" \
+  --header "Authorization: Token ${INFLUX_TOKEN}" \
+  --header 'Content-type: application/json' \
+| jq .authorizations[0].id \
+| xargs -I authid curl --request PATCH \
+  ${INFLUX_HOST}/api/v2/authorizations/authid \
+  --header "Authorization: Token ${INFLUX_TOKEN}" \
+  --header 'Content-type: application/json' \
+  --data '{
+            "description": "reactivated_auth",
+            "status": "active"
+          }' | jq .
