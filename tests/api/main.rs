@@ -4,6 +4,7 @@
 mod authentication;
 mod authorizations;
 mod bad_input;
+mod people;
 mod process;
 mod setup;
 mod tenants;

@@ -120,6 +120,25 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
     }
 }
 
+/// The `{id}/…/{user}` segments of a membership path, both parsed as IDs.
+pub(crate) struct MemberPath(pub Id, pub Id);
+
+impl<S: Send + Sync> FromRequestParts<S> for MemberPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path((org, user)) =
+            axum::extract::Path::<(String, String)>::from_request_parts(parts, state)
+                .await
+                .map_err(|rejection| ApiError::InvalidInput(rejection.body_text()))?;
+        let parse = |text: &str| {
+            text.parse::<Id>()
+                .map_err(|e| ApiError::InvalidInput(e.to_string()))
+        };
+        Ok(MemberPath(parse(&org)?, parse(&user)?))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

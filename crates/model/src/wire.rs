@@ -136,6 +136,22 @@ pub struct UserPostRequest {
     pub status: Option<String>,
 }
 
+/// Body of `PATCH /api/v2/users/{id}`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct UserPatchRequest {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+/// Body of `POST /api/v2/users/{id}/password` and `PUT /api/v2/me/password`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PasswordRequest {
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrgView {
     pub links: Links,
@@ -160,6 +176,40 @@ pub struct OrgPostRequest {
     pub name: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
+}
+
+/// Body of `PATCH /api/v2/orgs/{id}`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct OrgPatchRequest {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// A user in an org's `members` or `owners` list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberView {
+    pub links: Links,
+    pub id: Id,
+    pub name: String,
+    pub status: String,
+    pub role: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MembersView {
+    pub links: Links,
+    pub users: Vec<MemberView>,
+}
+
+/// Body of `POST /api/v2/orgs/{id}/members|owners`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct MemberPostRequest {
+    #[serde(default)]
+    pub id: Option<Id>,
+    #[serde(default)]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

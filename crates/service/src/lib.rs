@@ -2,8 +2,8 @@
 //!
 //! # Layout
 //! - [`Service`]: the handle; cheap to clone. Its methods live in one module per resource:
-//!   [`authenticate`](Service::authenticate) in `caller`, authorizations in `authorizations`, orgs/users/buckets in
-//!   `tenants`, onboarding in `setup`.
+//!   [`authenticate`](Service::authenticate) in `caller`, authorizations in `authorizations`, orgs, users, buckets in
+//!   `orgs`, `users`, `buckets`, onboarding in `setup`.
 //! - [`Caller`]: who is asking, and the permission check InfluxDB runs against the record being touched.
 //! - [`ServiceError`]: what went wrong, in InfluxDB's terms (code + message); the API maps it to HTTP.
 //!
@@ -12,12 +12,15 @@
 //! This crate knows nothing about HTTP.
 
 mod authorizations;
+mod buckets;
 mod caller;
 mod error;
 mod ids;
+mod orgs;
 mod passwords;
+mod query;
 mod setup;
-mod tenants;
+mod users;
 mod views;
 
 use std::sync::Arc;
@@ -26,9 +29,12 @@ use store::Store;
 use time::OffsetDateTime;
 
 pub use authorizations::AuthorizationQuery;
+pub use buckets::BucketQuery;
 pub use caller::{AuthenticationError, Caller};
 pub use error::ServiceError;
-pub use tenants::{BucketQuery, OrgQuery, UserQuery};
+pub use orgs::OrgQuery;
+pub use store::Role;
+pub use users::UserQuery;
 
 /// Where "now" comes from, so tests can pin `createdAt`.
 pub trait Clock: Send + Sync + 'static {

@@ -6,7 +6,7 @@ use model::{Authorization, Org, Permission, Status, Token, User};
 use store::SetupRecords;
 
 use crate::authorizations::generate_token;
-use crate::tenants::{system_buckets, user_bucket};
+use crate::buckets::{system_buckets, user_bucket};
 use crate::views::{Names, authorization_links, bucket_view, org_view, user_view};
 use crate::{Service, ServiceError, passwords};
 

@@ -15,6 +15,8 @@ pub enum Conflict {
     BucketName,
     #[error("organization does not exist")]
     MissingOrg,
+    #[error("user does not exist")]
+    MissingUser,
     #[error("setup has already been completed")]
     AlreadySetUp,
 }

@@ -10,6 +10,7 @@
 
 mod error;
 mod tables;
+mod tenancy;
 
 use std::path::Path;
 
@@ -23,6 +24,7 @@ use serde::de::DeserializeOwned;
 
 pub use error::{Conflict, StoreError};
 use tables::*;
+pub use tenancy::Role;
 
 /// The database. Cheap to share behind an `Arc`; redb serializes writers and lets readers run alongside them.
 pub struct Store {
@@ -106,6 +108,7 @@ impl Store {
             }
             put_user(txn, &records.user)?;
             put_org(txn, &records.org)?;
+            tenancy::put_member(txn, records.org.id, records.user.id, Role::Owner)?;
             for bucket in &records.buckets {
                 put_bucket(txn, bucket)?;
             }
@@ -191,22 +194,7 @@ impl Store {
 
     /// Removes the record and all its index entries in one transaction; `false` when there was none.
     pub fn delete_authorization(&self, id: Id) -> Result<bool, StoreError> {
-        self.write(|txn| {
-            let mut table = txn.open_table(AUTHORIZATIONS)?;
-            let removed = table
-                .remove(id.get())?
-                .map(|g| decode::<Authorization>(g.value()));
-            let Some(auth) = removed.transpose()? else {
-                return Ok(false);
-            };
-            let mut by_token = txn.open_table(AUTHORIZATIONS_BY_TOKEN)?;
-            by_token.remove(auth.hashed_token.as_bytes().as_slice())?;
-            let mut by_user = txn.open_table(AUTHORIZATIONS_BY_USER)?;
-            by_user.remove((auth.user_id.get(), id.get()))?;
-            let mut by_org = txn.open_table(AUTHORIZATIONS_BY_ORG)?;
-            by_org.remove((auth.org_id.get(), id.get()))?;
-            Ok(true)
-        })
+        self.write(|txn| Ok(remove_authorization(txn, id)?.is_some()))
     }
 
     /// Drops every stored plaintext token (the hash stays), as InfluxDB does at start with hashed tokens on.
@@ -258,10 +246,18 @@ impl Store {
 
     // -- orgs ----------------------------------------------------------------------------------------------------
 
-    /// Creates an org with its buckets, in one transaction.
-    pub fn create_org(&self, org: &Org, buckets: &[Bucket]) -> Result<(), StoreError> {
+    /// Creates an org with its buckets, and `owner` as its owner, in one transaction.
+    pub fn create_org(
+        &self,
+        org: &Org,
+        buckets: &[Bucket],
+        owner: Option<Id>,
+    ) -> Result<(), StoreError> {
         self.write(|txn| {
             put_org(txn, org)?;
+            if let Some(owner) = owner {
+                tenancy::put_member(txn, org.id, owner, Role::Owner)?;
+            }
             buckets
                 .iter()
                 .try_for_each(|bucket| put_bucket(txn, bucket))
@@ -325,6 +321,37 @@ impl Store {
 }
 
 // -- helpers inside a write transaction --------------------------------------------------------------------------
+
+/// Removes an authorization with its token, user and org index entries.
+fn remove_authorization(
+    txn: &WriteTransaction,
+    id: Id,
+) -> Result<Option<Authorization>, StoreError> {
+    let mut table = txn.open_table(AUTHORIZATIONS)?;
+    let removed = table
+        .remove(id.get())?
+        .map(|g| decode::<Authorization>(g.value()));
+    let Some(auth) = removed.transpose()? else {
+        return Ok(None);
+    };
+    let mut by_token = txn.open_table(AUTHORIZATIONS_BY_TOKEN)?;
+    by_token.remove(auth.hashed_token.as_bytes().as_slice())?;
+    let mut by_user = txn.open_table(AUTHORIZATIONS_BY_USER)?;
+    by_user.remove((auth.user_id.get(), id.get()))?;
+    let mut by_org = txn.open_table(AUTHORIZATIONS_BY_ORG)?;
+    by_org.remove((auth.org_id.get(), id.get()))?;
+    Ok(Some(auth))
+}
+
+/// The IDs in a pair index under `owner`, inside a write transaction.
+fn owned_ids(txn: &WriteTransaction, table: PairIndex, owner: Id) -> Result<Vec<u64>, StoreError> {
+    let index = txn.open_table(table)?;
+    let mut ids = Vec::new();
+    for entry in index.range((owner.get(), 0)..=(owner.get(), u64::MAX))? {
+        ids.push(entry?.0.value().1);
+    }
+    Ok(ids)
+}
 
 fn put_authorization(txn: &WriteTransaction, auth: &Authorization) -> Result<(), StoreError> {
     let mut by_token = txn.open_table(AUTHORIZATIONS_BY_TOKEN)?;

@@ -23,6 +23,11 @@ pub(crate) const BUCKETS_BY_ORG: PairIndex = TableDefinition::new("buckets_by_or
 pub(crate) const BUCKETS_BY_ORG_NAME: TableDefinition<(u64, &str), u64> =
     TableDefinition::new("buckets_by_org_name");
 
+/// (org, user) → role of that user in that org ([`crate::Role`] as a byte).
+pub(crate) const ORG_MEMBERS: TableDefinition<(u64, u64), u8> = TableDefinition::new("org_members");
+/// (user, org) → the same role: the reverse index, for "which orgs is this user in".
+pub(crate) const USER_ORGS: TableDefinition<(u64, u64), u8> = TableDefinition::new("user_orgs");
+
 /// Opens every table once so that read transactions never meet a missing one.
 pub(crate) fn create_all(txn: &WriteTransaction) -> Result<(), redb::Error> {
     txn.open_table(AUTHORIZATIONS)?;
@@ -36,5 +41,7 @@ pub(crate) fn create_all(txn: &WriteTransaction) -> Result<(), redb::Error> {
     txn.open_table(BUCKETS)?;
     txn.open_table(BUCKETS_BY_ORG)?;
     txn.open_table(BUCKETS_BY_ORG_NAME)?;
+    txn.open_table(ORG_MEMBERS)?;
+    txn.open_table(USER_ORGS)?;
     Ok(())
 }
