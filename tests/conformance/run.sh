@@ -1,0 +1,243 @@
+#!/usr/bin/env bash
+# Conformance checks for openapi/influx-authz.yml and the server that implements it.
+#
+#   1. validate the spec (openapi-spec-validator);
+#   2. compare it with InfluxDB's official spec (spec_drift.py; SKIPs when that file is absent);
+#   3. start influx-authz on a free port with a temp redb file, onboard through POST /api/v2/setup,
+#      and run schemathesis against the spec with the operator token;
+#      Besides schemathesis' own checks, tests/conformance/influx_checks.py adds contract rules the
+#      spec cannot express (build headers, X-Platform-Error-Code, empty 204s, token exposure,
+#      success statuses reached). Its before_call hook keeps the run's operator token, user, org and
+#      bucket from being deleted or patched by generated requests;
+#   4. check that the operator token still works afterwards.
+#
+# Needs: pip install -r tests/conformance/requirements.txt; curl; a built server.
+# Env:
+#   INFLUX_AUTHZ_BIN           server binary (default: target/debug/influx-authz under the repo root)
+#   SCHEMATHESIS_MAX_EXAMPLES  examples per operation (default 25; raise it for a long run, e.g. 500)
+#   SCHEMATHESIS_STATEFUL_EXAMPLES  stateful scenarios budget (default 4 x max examples)
+#   SCHEMATHESIS_MAX_TIME      optional time budget in seconds for the schemathesis run
+#   SCHEMATHESIS_SEED          optional seed, to replay a run
+#   SCHEMATHESIS_WORKERS       concurrent workers (default 1: with 2, schemathesis 4.32.5 + hypothesis
+#                              sometimes dies with an internal KeyError in lambda_sources)
+#   CONFORMANCE_HASHED_TOKENS  true (default, InfluxDB 2.9 behaviour) or false (2.7: GET/list show tokens)
+#   CONFORMANCE_REPORT_DIR     keep the JUnit report, schemathesis config and server log here
+#   OFFICIAL_SPEC              InfluxDB's spec (default: ../shared/reference/influxdb-oss-openapi.yml)
+# The last line printed is "N passed, N failed" (one count per stage).
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT" || exit 2
+SPEC="$ROOT/openapi/influx-authz.yml"
+BIN="${INFLUX_AUTHZ_BIN:-target/debug/influx-authz}"
+case "$BIN" in /*) ;; *) BIN="$ROOT/$BIN" ;; esac
+MAX_EXAMPLES="${SCHEMATHESIS_MAX_EXAMPLES:-25}"
+# Stateful scenarios (POST → GET/PATCH/DELETE chains) scale with the example budget.
+STATEFUL_EXAMPLES="${SCHEMATHESIS_STATEFUL_EXAMPLES:-$((MAX_EXAMPLES * 4))}"
+WORKERS="${SCHEMATHESIS_WORKERS:-1}"
+HASHED_TOKENS="${CONFORMANCE_HASHED_TOKENS:-true}"
+PY="${PYTHON:-python3}"
+
+PASSED=0
+FAILED=0
+FAILED_STAGES=()
+pass() { PASSED=$((PASSED + 1)); echo "== PASS: $1"; }
+fail() { FAILED=$((FAILED + 1)); FAILED_STAGES+=("$1"); echo "== FAIL: $1"; }
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/influx-authz-conformance.XXXXXX")"
+SERVER_PID=""
+ST_PID=""
+cleanup() {
+    local status=$?
+    if [[ -n "$ST_PID" ]] && kill -0 "$ST_PID" 2>/dev/null; then
+        kill "$ST_PID" 2>/dev/null
+        wait "$ST_PID" 2>/dev/null
+    fi
+    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill "$SERVER_PID" 2>/dev/null
+        for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$SERVER_PID" 2>/dev/null
+        wait "$SERVER_PID" 2>/dev/null
+    fi
+    if [[ -n "${CONFORMANCE_REPORT_DIR:-}" ]]; then
+        mkdir -p "$CONFORMANCE_REPORT_DIR"
+        cp -r "$WORK"/. "$CONFORMANCE_REPORT_DIR"/ 2>/dev/null
+        rm -f "$CONFORMANCE_REPORT_DIR/influx-authz.redb"
+    fi
+    rm -rf "$WORK"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+finish() {
+    if ((FAILED > 0)); then
+        echo "failed stages: ${FAILED_STAGES[*]}"
+    fi
+    echo "conformance: $PASSED passed, $FAILED failed"
+    if ((FAILED > 0)); then exit 1; fi
+    exit 0
+}
+
+# --- 1. spec validity --------------------------------------------------------------------------
+echo "== openapi-spec-validator $SPEC"
+if "$PY" -m openapi_spec_validator "$SPEC"; then pass "spec is valid OpenAPI 3.0"; else fail "spec is valid OpenAPI 3.0"; fi
+
+# --- 2. drift against the official spec ---------------------------------------------------------
+echo "== spec_drift.py"
+if "$PY" "$ROOT/tests/conformance/spec_drift.py"; then pass "no drift from the official spec"; else fail "no drift from the official spec"; fi
+
+# --- 3. server + schemathesis --------------------------------------------------------------------
+if [[ ! -x "$BIN" ]]; then
+    fail "server binary exists ($BIN; build it with: cargo build --bin influx-authz)"
+    finish
+fi
+
+PORT="$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+BASE="http://127.0.0.1:$PORT"
+echo "== starting $BIN on $BASE"
+"$BIN" serve --http-bind-address "127.0.0.1:$PORT" --db-path "$WORK/influx-authz.redb" \
+    --use-hashed-tokens="$HASHED_TOKENS" --log-level "${INFLUX_AUTHZ_LOG_LEVEL:-info}" >"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+
+up=0
+for _ in $(seq 1 100); do
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then break; fi
+    if [[ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/health")" == "200" ]]; then up=1; break; fi
+    sleep 0.1
+done
+if ((up == 0)); then
+    fail "server answers GET /health with 200"
+    echo "--- server log (tail)"; tail -n 40 "$WORK/server.log"
+    finish
+fi
+pass "server answers GET /health with 200"
+
+# Onboarding with a token we choose, as `influx setup --token` does.
+OPERATOR_TOKEN="$("$PY" -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(64)).decode())')"
+SETUP_BODY="$("$PY" -c 'import json, sys; print(json.dumps({"username": "conformance", "password": "conformance-password", "org": "conformance-org", "bucket": "conformance-bucket", "retentionPeriodSeconds": 0, "token": sys.argv[1]}))' "$OPERATOR_TOKEN")"
+SETUP_STATUS="$(curl -s -o "$WORK/setup.json" -w '%{http_code}' -X POST "$BASE/api/v2/setup" \
+    -H 'Content-Type: application/json' --data-binary "$SETUP_BODY")"
+if [[ "$SETUP_STATUS" != "201" ]]; then
+    fail "POST /api/v2/setup returns 201 (got $SETUP_STATUS: $(head -c 300 "$WORK/setup.json"))"
+    finish
+fi
+read -r ORG_ID USER_ID BUCKET_ID AUTH_ID < <("$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(d["org"]["id"], d["user"]["id"], d["bucket"]["id"], d["auth"]["id"])' "$WORK/setup.json")
+if [[ -z "${AUTH_ID:-}" ]]; then
+    fail "POST /api/v2/setup body has org, user, bucket and auth ids"
+    finish
+fi
+pass "POST /api/v2/setup returns 201 (org $ORG_ID, user $USER_ID, operator auth $AUTH_ID)"
+
+# A few spare authorizations, so GET/PATCH/DELETE by ID reach their success statuses in the
+# fuzzing phase too, not only when a stateful chain happens to start with a successful POST.
+SPARE_IDS=()
+for i in 1 2 3 4 5 6; do
+    SPARE_BODY="{\"orgID\":\"$ORG_ID\",\"description\":\"conformance spare $i\",\"permissions\":[{\"action\":\"read\",\"resource\":{\"type\":\"buckets\",\"orgID\":\"$ORG_ID\"}}]}"
+    SPARE_STATUS="$(curl -s -o "$WORK/spare.json" -w '%{http_code}' -X POST "$BASE/api/v2/authorizations" \
+        -H "Authorization: Token $OPERATOR_TOKEN" -H 'Content-Type: application/json' --data-binary "$SPARE_BODY")"
+    if [[ "$SPARE_STATUS" != "201" ]]; then
+        fail "POST /api/v2/authorizations returns 201 for a plain read-buckets token (got $SPARE_STATUS: $(head -c 300 "$WORK/spare.json"))"
+        finish
+    fi
+    SPARE_IDS+=("$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["id"])' "$WORK/spare.json")")
+done
+SPARE_LIST="$(printf '"%s", ' "${SPARE_IDS[@]}")"
+pass "created ${#SPARE_IDS[@]} spare authorizations"
+
+# Real IDs, fed to generated requests some of the time so that the happy paths (201/200) are
+# reached too. The operator authorization's own ID is deliberately not offered: deleting or
+# deactivating it would turn the rest of the run into 401s.
+cat >"$WORK/schemathesis.toml" <<EOF
+[dictionaries.org_ids]
+values = ["$ORG_ID"]
+
+[dictionaries.user_ids]
+values = ["$USER_ID"]
+
+[dictionaries.bucket_ids]
+values = ["$BUCKET_ID"]
+
+[dictionaries.auth_ids]
+values = [${SPARE_LIST%, }]
+
+[dictionaries.resource_types]
+values = ["buckets", "authorizations", "dashboards", "tasks", "users", "orgs", "variables", "labels"]
+
+[parameters]
+"body.orgID" = { dictionary = "org_ids", probability = 0.8 }
+"body.userID" = { dictionary = "user_ids", probability = 0.5 }
+"body.permissions[*].resource.orgID" = { dictionary = "org_ids", probability = 0.7 }
+"body.permissions[*].resource.id" = { dictionary = "bucket_ids", probability = 0.3 }
+"query.orgID" = { dictionary = "org_ids", probability = 0.5 }
+"query.userID" = { dictionary = "user_ids", probability = 0.5 }
+"path.orgID" = { dictionary = "org_ids", probability = 0.5 }
+"path.userID" = { dictionary = "user_ids", probability = 0.5 }
+"path.authID" = { dictionary = "auth_ids", probability = 0.5 }
+"body.permissions[*].resource.type" = { dictionary = "resource_types", probability = 0.5 }
+
+# Only the links written in the spec: the inferred ones could reach the operator token.
+[phases.stateful.inference]
+algorithms = []
+
+[phases.stateful.generation]
+max-examples = $STATEFUL_EXAMPLES
+EOF
+
+SEED_ARGS=()
+if [[ -n "${SCHEMATHESIS_SEED:-}" ]]; then SEED_ARGS=(--seed "$SCHEMATHESIS_SEED"); fi
+TIME_ARGS=()
+if [[ -n "${SCHEMATHESIS_MAX_TIME:-}" ]]; then TIME_ARGS=(--max-time "$SCHEMATHESIS_MAX_TIME"); fi
+
+CHECKS="not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance"
+# Contract rules the spec cannot express (tests/conformance/influx_checks.py).
+CHECKS="$CHECKS,influx_build_headers,influx_error_header,influx_empty_204,influx_token_exposure,influx_reached_success"
+export SCHEMATHESIS_HOOKS="$ROOT/tests/conformance/influx_checks.py"
+export INFLUX_CONFORMANCE_HASHED_TOKENS="$HASHED_TOKENS"
+export INFLUX_CONFORMANCE_PROTECTED_IDS="$AUTH_ID,$USER_ID,$ORG_ID,$BUCKET_ID"
+echo "== schemathesis (max examples $MAX_EXAMPLES, checks $CHECKS)"
+# Run in the background and wait, so a TERM/INT reaches the trap at once instead of after it ends.
+schemathesis --config-file "$WORK/schemathesis.toml" run "$SPEC" \
+    --url "$BASE" \
+    --header "Authorization: Token $OPERATOR_TOKEN" \
+    --checks "$CHECKS" \
+    --phases examples,coverage,fuzzing,stateful \
+    --max-examples "$MAX_EXAMPLES" \
+    --workers "$WORKERS" \
+    --generation-with-security-parameters false \
+    --generation-database none \
+    --request-timeout 10 \
+    --continue-on-failure \
+    --no-color \
+    --report junit,har --report-dir "$WORK/report" \
+    "${SEED_ARGS[@]}" "${TIME_ARGS[@]}" &
+ST_PID=$!
+wait "$ST_PID"
+ST_STATUS=$?
+ST_PID=""
+if ((ST_STATUS == 0)); then
+    pass "schemathesis"
+else
+    fail "schemathesis (exit $ST_STATUS)"
+fi
+
+# --- 4. the server survived and the operator token still works -------------------------------
+ME_STATUS="$(curl -s -o "$WORK/me.json" -w '%{http_code}' "$BASE/api/v2/authorizations/$AUTH_ID" \
+    -H "Authorization: Token $OPERATOR_TOKEN")"
+if [[ "$ME_STATUS" == "200" ]] && grep -q '"active"' "$WORK/me.json"; then
+    pass "operator token still active after the run"
+else
+    fail "operator token still active after the run (GET its authorization: $ME_STATUS $(head -c 200 "$WORK/me.json"))"
+fi
+if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+    fail "server still running after the run"
+    echo "--- server log (tail)"; tail -n 40 "$WORK/server.log"
+fi
+if ((FAILED > 0)); then
+    echo "--- server log, last warnings/errors"
+    grep -iE 'warn|error|panic' "$WORK/server.log" | tail -n 20
+fi
+finish
