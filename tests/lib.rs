@@ -25,6 +25,7 @@ pub const BUCKET: &str = "my-bucket";
 pub struct Options {
     pub hashed_tokens: bool,
     pub set_up: bool,
+    pub session_minutes: u32,
 }
 
 impl Default for Options {
@@ -32,26 +33,29 @@ impl Default for Options {
         Self {
             hashed_tokens: true,
             set_up: true,
+            session_minutes: 60,
         }
     }
 }
 
 pub fn config(db_path: &Path, options: Options) -> Config {
-    Config {
-        http_bind_address: "127.0.0.1:0".parse().unwrap(),
-        db_path: Some(db_path.to_path_buf()),
-        in_memory: false,
-        use_hashed_tokens: options.hashed_tokens,
-        log_level: "info".into(),
-        log_format: LogFormat::Text,
-        init_mode: options.set_up.then(|| "setup".to_owned()),
-        init_username: Some(USERNAME.into()),
-        init_password: Some(PASSWORD.into()),
-        init_org: Some(ORG.into()),
-        init_bucket: Some(BUCKET.into()),
-        init_retention: None,
-        init_admin_token: Some(OPERATOR_TOKEN.into()),
-    }
+    use clap::Parser as _;
+    // Start from the binary's own defaults, so new flags need no change here.
+    let mut config = server::Cli::try_parse_from(["influx-authz"]).unwrap().serve;
+    config.http_bind_address = "127.0.0.1:0".parse().unwrap();
+    config.db_path = Some(db_path.to_path_buf());
+    config.in_memory = false;
+    config.use_hashed_tokens = options.hashed_tokens;
+    config.session_length = options.session_minutes;
+    config.log_format = LogFormat::Text;
+    config.init_mode = options.set_up.then(|| "setup".to_owned());
+    config.init_username = Some(USERNAME.into());
+    config.init_password = Some(PASSWORD.into());
+    config.init_org = Some(ORG.into());
+    config.init_bucket = Some(BUCKET.into());
+    config.init_retention = None;
+    config.init_admin_token = Some(OPERATOR_TOKEN.into());
+    config
 }
 
 /// The server, running in this process with the production wiring, on a redb file in a temp dir.
@@ -115,13 +119,7 @@ impl TestApp {
         format!("http://{}{}", self.address, path)
     }
 
-    pub async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> Response {
+    pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Response {
         let mut request = self.client.request(method, self.url(path));
         if let Some(token) = token {
             request = request.header("Authorization", format!("Token {token}"));
@@ -141,8 +139,7 @@ impl TestApp {
     }
 
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> Response {
-        self.send(Method::PATCH, path, Some(token), Some(body))
-            .await
+        self.send(Method::PATCH, path, Some(token), Some(body)).await
     }
 
     pub async fn delete(&self, path: &str, token: &str) -> Response {
@@ -151,12 +148,7 @@ impl TestApp {
 
     /// The setup org's ID.
     pub async fn org_id(&self) -> String {
-        let orgs = json_of(
-            self.get(&format!("/api/v2/orgs?org={ORG}"), OPERATOR_TOKEN)
-                .await,
-            200,
-        )
-        .await;
+        let orgs = json_of(self.get(&format!("/api/v2/orgs?org={ORG}"), OPERATOR_TOKEN).await, 200).await;
         orgs["orgs"][0]["id"].as_str().unwrap().to_owned()
     }
 
@@ -179,12 +171,7 @@ impl TestApp {
 
     /// Creates a token with the operator token; returns `(id, token)`.
     pub async fn create_token(&self, body: Value) -> (String, String) {
-        let created = json_of(
-            self.post("/api/v2/authorizations", OPERATOR_TOKEN, body)
-                .await,
-            201,
-        )
-        .await;
+        let created = json_of(self.post("/api/v2/authorizations", OPERATOR_TOKEN, body).await, 201).await;
         (
             created["id"].as_str().unwrap().to_owned(),
             created["token"].as_str().unwrap().to_owned(),
@@ -221,10 +208,7 @@ pub fn binary() -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT
         .get_or_init(|| {
-            let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-                .parent()
-                .unwrap()
-                .to_path_buf();
+            let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
             let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
             let status = Command::new(cargo)
                 .args(["build", "--quiet", "--bin", "influx-authz"])
@@ -300,10 +284,7 @@ impl Process {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return status;
             }
-            assert!(
-                Instant::now() < deadline,
-                "influx-authz did not stop on SIGTERM"
-            );
+            assert!(Instant::now() < deadline, "influx-authz did not stop on SIGTERM");
             std::thread::sleep(Duration::from_millis(20));
         }
     }

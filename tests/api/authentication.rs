@@ -16,12 +16,7 @@ async fn get_with(app: &TestApp, path: &str, authorization: &str) -> reqwest::Re
 async fn token_and_bearer_are_accepted_in_any_case() {
     let app = TestApp::spawn().await;
     for scheme in ["Token", "token", "TOKEN", "Bearer", "bearer"] {
-        let response = get_with(
-            &app,
-            "/api/v2/authorizations",
-            &format!("{scheme} {OPERATOR_TOKEN}"),
-        )
-        .await;
+        let response = get_with(&app, "/api/v2/authorizations", &format!("{scheme} {OPERATOR_TOKEN}")).await;
         assert_eq!(response.status(), 200, "scheme {scheme}");
     }
 }
@@ -29,9 +24,7 @@ async fn token_and_bearer_are_accepted_in_any_case() {
 #[tokio::test]
 async fn missing_malformed_and_unknown_credentials_are_401() {
     let app = TestApp::spawn().await;
-    let none = app
-        .send(Method::GET, "/api/v2/authorizations", None, None)
-        .await;
+    let none = app.send(Method::GET, "/api/v2/authorizations", None, None).await;
     assert_error(none, 401, "unauthorized", "unauthorized access").await;
     for header in [
         format!("Basic {OPERATOR_TOKEN}"),
@@ -44,10 +37,7 @@ async fn missing_malformed_and_unknown_credentials_are_401() {
         OPERATOR_TOKEN.to_owned(),
     ] {
         let response = get_with(&app, "/api/v2/authorizations", &header).await;
-        let text = response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .to_owned();
+        let text = response.headers()["content-type"].to_str().unwrap().to_owned();
         assert_eq!(text, "application/json; charset=utf-8");
         assert_error(response, 401, "unauthorized", "unauthorized access").await;
     }
@@ -74,10 +64,7 @@ async fn middleware_errors_are_compact_and_handler_errors_tab_indented() {
         .text()
         .await
         .unwrap();
-    assert_eq!(
-        compact,
-        r#"{"code":"unauthorized","message":"unauthorized access"}"#
-    );
+    assert_eq!(compact, r#"{"code":"unauthorized","message":"unauthorized access"}"#);
     let pretty = app
         .get("/api/v2/authorizations/abc", OPERATOR_TOKEN)
         .await
@@ -93,24 +80,15 @@ async fn middleware_errors_are_compact_and_handler_errors_tab_indented() {
 #[tokio::test]
 async fn authentication_runs_before_routing() {
     let app = TestApp::spawn().await;
-    let unknown = app
-        .send(Method::GET, "/api/v2/no-such-thing", None, None)
-        .await;
+    let unknown = app.send(Method::GET, "/api/v2/no-such-thing", None, None).await;
     assert_error(unknown, 401, "unauthorized", "unauthorized access").await;
     let known = app.get("/api/v2/no-such-thing", OPERATOR_TOKEN).await;
     assert_error(known, 404, "not found", "path not found").await;
     let wrong_method = app
-        .send(
-            Method::PUT,
-            "/api/v2/authorizations",
-            Some(OPERATOR_TOKEN),
-            None,
-        )
+        .send(Method::PUT, "/api/v2/authorizations", Some(OPERATOR_TOKEN), None)
         .await;
     assert_error(wrong_method, 405, "method not allowed", "allow: GET, POST").await;
-    let wrong_method = app
-        .send(Method::PUT, "/api/v2/authorizations", None, None)
-        .await;
+    let wrong_method = app.send(Method::PUT, "/api/v2/authorizations", None, None).await;
     assert_error(wrong_method, 401, "unauthorized", "unauthorized access").await;
 }
 
@@ -132,19 +110,13 @@ async fn every_response_carries_the_build_headers() {
     let app = TestApp::spawn().await;
     let responses = [
         app.send(Method::GET, "/ping", None, None).await,
-        app.send(Method::GET, "/api/v2/authorizations", None, None)
-            .await,
+        app.send(Method::GET, "/api/v2/authorizations", None, None).await,
         app.get("/api/v2/nope", OPERATOR_TOKEN).await,
         app.get("/api/v2/authorizations", OPERATOR_TOKEN).await,
         app.send(Method::GET, "/nope", None, None).await,
     ];
     for response in responses {
-        assert_eq!(
-            response.headers()["x-influxdb-build"],
-            "OSS",
-            "{}",
-            response.url()
-        );
+        assert_eq!(response.headers()["x-influxdb-build"], "OSS", "{}", response.url());
         assert!(
             response.headers()["x-influxdb-version"]
                 .to_str()
@@ -159,20 +131,14 @@ async fn a_trailing_slash_means_the_same_path() {
     let app = TestApp::spawn().await;
     let admin = app.admin_id().await;
     let with_slash = json_of(
-        app.get(
-            &format!("/api/v2/authorizations/?userID={admin}"),
-            OPERATOR_TOKEN,
-        )
-        .await,
+        app.get(&format!("/api/v2/authorizations/?userID={admin}"), OPERATOR_TOKEN)
+            .await,
         200,
     )
     .await;
     let without = json_of(
-        app.get(
-            &format!("/api/v2/authorizations?userID={admin}"),
-            OPERATOR_TOKEN,
-        )
-        .await,
+        app.get(&format!("/api/v2/authorizations?userID={admin}"), OPERATOR_TOKEN)
+            .await,
         200,
     )
     .await;
@@ -210,8 +176,5 @@ async fn cors_echoes_the_origin_and_answers_preflight() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        get.headers()["access-control-allow-origin"],
-        "http://example.test"
-    );
+    assert_eq!(get.headers()["access-control-allow-origin"], "http://example.test");
 }

@@ -39,10 +39,7 @@ async fn docs_delete_flow_revokes_on_the_very_next_request() {
         .await
         .unwrap();
     let listed = json_of(listed, 200).await;
-    let id = listed["authorizations"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = listed["authorizations"][0]["id"].as_str().unwrap().to_owned();
     let deleted = app
         .client
         .delete(app.url(&format!("/api/v2/authorizations/{id}")))
@@ -78,12 +75,7 @@ async fn docs_delete_flow_revokes_on_the_very_next_request() {
         "authorization not found",
     )
     .await;
-    let after = json_of(
-        app.get("/api/v2/authorizations?user=user2", OPERATOR_TOKEN)
-            .await,
-        200,
-    )
-    .await;
+    let after = json_of(app.get("/api/v2/authorizations?user=user2", OPERATOR_TOKEN).await, 200).await;
     assert_eq!(after["authorizations"], json!([]));
 }
 
@@ -99,20 +91,13 @@ async fn inactive_token_is_refused_at_once_and_works_again_when_reactivated() {
     assert_eq!(app.get(&path, &token).await.status(), 200);
 
     let patched = json_of(
-        app.patch(&path, OPERATOR_TOKEN, json!({"status": "inactive"}))
-            .await,
+        app.patch(&path, OPERATOR_TOKEN, json!({"status": "inactive"})).await,
         200,
     )
     .await;
     assert_eq!(patched["status"], "inactive");
 
-    assert_error(
-        app.get(&path, &token).await,
-        401,
-        "unauthorized",
-        "token is inactive",
-    )
-    .await;
+    assert_error(app.get(&path, &token).await, 401, "unauthorized", "token is inactive").await;
     assert_error(
         app.delete(&path, &token).await,
         401,
@@ -131,12 +116,7 @@ async fn inactive_token_is_refused_at_once_and_works_again_when_reactivated() {
     let list = json_of(app.get("/api/v2/authorizations", &token).await, 200).await;
     assert_eq!(list["authorizations"], json!([]));
 
-    json_of(
-        app.patch(&path, OPERATOR_TOKEN, json!({"status": "active"}))
-            .await,
-        200,
-    )
-    .await;
+    json_of(app.patch(&path, OPERATOR_TOKEN, json!({"status": "active"})).await, 200).await;
     assert_eq!(app.get(&path, &token).await.status(), 200);
 }
 
@@ -145,9 +125,7 @@ async fn patch_changes_only_status_and_description_and_bumps_updated_at() {
     let app = TestApp::spawn().await;
     let org = app.org_id().await;
     let (id, _) = app
-        .create_token(
-            json!({"orgID": org, "description": "before", "permissions": [bucket_read(&org)]}),
-        )
+        .create_token(json!({"orgID": org, "description": "before", "permissions": [bucket_read(&org)]}))
         .await;
     let path = format!("/api/v2/authorizations/{id}");
     let before = json_of(app.get(&path, OPERATOR_TOKEN).await, 200).await;
@@ -164,10 +142,7 @@ async fn patch_changes_only_status_and_description_and_bumps_updated_at() {
     // An empty patch answers 200 and only moves updatedAt.
     let empty = json_of(app.patch(&path, OPERATOR_TOKEN, json!({})).await, 200).await;
     assert_eq!(empty["description"], "after");
-    assert_eq!(
-        json_of(app.get(&path, OPERATOR_TOKEN).await, 200).await,
-        empty
-    );
+    assert_eq!(json_of(app.get(&path, OPERATOR_TOKEN).await, 200).await, empty);
 }
 
 #[tokio::test]
@@ -175,18 +150,12 @@ async fn description_only_patch_keeps_an_inactive_token_inactive() {
     let app = TestApp::spawn().await;
     let org = app.org_id().await;
     let (id, _) = app
-        .create_token(
-            json!({"orgID": org, "status": "inactive", "permissions": [bucket_read(&org)]}),
-        )
+        .create_token(json!({"orgID": org, "status": "inactive", "permissions": [bucket_read(&org)]}))
         .await;
     let path = format!("/api/v2/authorizations/{id}");
     let after = json_of(
-        app.patch(
-            &path,
-            OPERATOR_TOKEN,
-            json!({"description": "d", "status": null}),
-        )
-        .await,
+        app.patch(&path, OPERATOR_TOKEN, json!({"description": "d", "status": null}))
+            .await,
         200,
     )
     .await;
@@ -202,9 +171,7 @@ async fn read_only_token_cannot_create_patch_delete_or_escalate() {
         {"action": "read", "resource": {"type": "authorizations", "orgID": org}},
         {"action": "read", "resource": {"type": "users", "id": admin}},
     ]);
-    let (_, reader) = app
-        .create_token(json!({"orgID": org, "permissions": read_only}))
-        .await;
+    let (_, reader) = app.create_token(json!({"orgID": org, "permissions": read_only})).await;
     let (victim, _) = app
         .create_token(json!({"orgID": org, "permissions": [bucket_read(&org)]}))
         .await;
@@ -229,20 +196,13 @@ async fn read_only_token_cannot_create_patch_delete_or_escalate() {
     .await;
     let message = format!("write:orgs/{org}/authorizations/{victim} is unauthorized");
     assert_error(
-        app.patch(&path, &reader, json!({"status": "inactive"}))
-            .await,
+        app.patch(&path, &reader, json!({"status": "inactive"})).await,
         401,
         "unauthorized",
         &message,
     )
     .await;
-    assert_error(
-        app.delete(&path, &reader).await,
-        401,
-        "unauthorized",
-        &message,
-    )
-    .await;
+    assert_error(app.delete(&path, &reader).await, 401, "unauthorized", &message).await;
     assert_eq!(
         json_of(app.get(&path, OPERATOR_TOKEN).await, 200).await["status"],
         "active"
@@ -310,9 +270,7 @@ async fn reading_someone_elses_token_is_401_with_influxdb_message() {
     let (theirs, _) = app
         .create_token(json!({"orgID": org, "userID": user2, "permissions": [bucket_read(&org)]}))
         .await;
-    let response = app
-        .get(&format!("/api/v2/authorizations/{theirs}"), &mine)
-        .await;
+    let response = app.get(&format!("/api/v2/authorizations/{theirs}"), &mine).await;
     assert_error(
         response,
         401,
@@ -339,8 +297,7 @@ async fn list_filters_follow_influxdb_precedence() {
     let admin = app.admin_id().await;
     let user2 = app.create_user("user2").await;
     let other_org = json_of(
-        app.post("/api/v2/orgs", OPERATOR_TOKEN, json!({"name": "other"}))
-            .await,
+        app.post("/api/v2/orgs", OPERATOR_TOKEN, json!({"name": "other"})).await,
         201,
     )
     .await;
@@ -349,9 +306,7 @@ async fn list_filters_follow_influxdb_precedence() {
         .create_token(json!({"orgID": org, "userID": user2, "permissions": [bucket_read(&org)]}))
         .await;
     let (b, _) = app
-        .create_token(
-            json!({"orgID": other_org, "userID": user2, "permissions": [bucket_read(&other_org)]}),
-        )
+        .create_token(json!({"orgID": other_org, "userID": user2, "permissions": [bucket_read(&other_org)]}))
         .await;
     let ids = |v: Value| -> Vec<String> {
         v["authorizations"]
@@ -365,8 +320,7 @@ async fn list_filters_follow_influxdb_precedence() {
         let app = &app;
         async move {
             ids(json_of(
-                app.get(&format!("/api/v2/authorizations{q}"), OPERATOR_TOKEN)
-                    .await,
+                app.get(&format!("/api/v2/authorizations{q}"), OPERATOR_TOKEN).await,
                 200,
             )
             .await)
@@ -374,10 +328,7 @@ async fn list_filters_follow_influxdb_precedence() {
     };
 
     assert_eq!(list("?user=user2".into()).await, vec![a.clone(), b.clone()]);
-    assert_eq!(
-        list(format!("?userID={user2}")).await,
-        vec![a.clone(), b.clone()]
-    );
+    assert_eq!(list(format!("?userID={user2}")).await, vec![a.clone(), b.clone()]);
     assert_eq!(
         list(format!("?userID={user2}&orgID={other_org}")).await,
         vec![b.clone()]
@@ -394,26 +345,21 @@ async fn list_filters_follow_influxdb_precedence() {
     // A well-formed but unknown ID is an empty list; an unknown name is 404.
     assert!(list("?userID=0000000000000bad".into()).await.is_empty());
     assert_error(
-        app.get("/api/v2/authorizations?user=nobody", OPERATOR_TOKEN)
-            .await,
+        app.get("/api/v2/authorizations?user=nobody", OPERATOR_TOKEN).await,
         404,
         "not found",
         "user not found",
     )
     .await;
     assert_error(
-        app.get("/api/v2/authorizations?org=nowhere", OPERATOR_TOKEN)
-            .await,
+        app.get("/api/v2/authorizations?org=nowhere", OPERATOR_TOKEN).await,
         404,
         "not found",
         "organization name \"nowhere\" not found",
     )
     .await;
     // `id` returns that record alone and ignores the rest.
-    assert_eq!(
-        list(format!("?id={b}&user=user2&orgID={org}")).await,
-        vec![b.clone()]
-    );
+    assert_eq!(list(format!("?id={b}&user=user2&orgID={org}")).await, vec![b.clone()]);
     assert_error(
         app.get("/api/v2/authorizations?id=0000000000000bad", OPERATOR_TOKEN)
             .await,
@@ -435,12 +381,7 @@ async fn list_filters_follow_influxdb_precedence() {
 async fn created_token_has_influxdb_shape_and_is_shown_once_when_hashed() {
     let app = TestApp::spawn().await;
     let org = app.org_id().await;
-    let bucket = json_of(
-        app.get("/api/v2/buckets?name=my-bucket", OPERATOR_TOKEN)
-            .await,
-        200,
-    )
-    .await;
+    let bucket = json_of(app.get("/api/v2/buckets?name=my-bucket", OPERATOR_TOKEN).await, 200).await;
     let bucket = bucket["buckets"][0]["id"].as_str().unwrap().to_owned();
     let body = json!({
         "status": "active", "description": "iot-center-device", "orgID": org, "token": "ignored",
@@ -449,13 +390,8 @@ async fn created_token_has_influxdb_shape_and_is_shown_once_when_hashed() {
             {"action": "write", "resource": {"orgID": org, "type": "buckets", "id": bucket, "name": "ignored"}},
         ]
     });
-    let response = app
-        .post("/api/v2/authorizations", OPERATOR_TOKEN, body)
-        .await;
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/json; charset=utf-8"
-    );
+    let response = app.post("/api/v2/authorizations", OPERATOR_TOKEN, body).await;
+    assert_eq!(response.headers()["content-type"], "application/json; charset=utf-8");
     let created = json_of(response, 201).await;
 
     let token = created["token"].as_str().unwrap();
@@ -504,8 +440,7 @@ async fn created_token_has_influxdb_shape_and_is_shown_once_when_hashed() {
 
     // The plaintext is never shown again, but it works.
     let again = json_of(
-        app.get(&format!("/api/v2/authorizations/{id}"), OPERATOR_TOKEN)
-            .await,
+        app.get(&format!("/api/v2/authorizations/{id}"), OPERATOR_TOKEN).await,
         200,
     )
     .await;
@@ -519,9 +454,7 @@ async fn created_token_has_influxdb_shape_and_is_shown_once_when_hashed() {
             .all(|a| a["token"] == "")
     );
     assert_eq!(
-        app.get(&format!("/api/v2/authorizations/{id}"), token)
-            .await
-            .status(),
+        app.get(&format!("/api/v2/authorizations/{id}"), token).await.status(),
         401
     ); // holds no read:users
 }
@@ -530,7 +463,7 @@ async fn created_token_has_influxdb_shape_and_is_shown_once_when_hashed() {
 async fn plaintext_tokens_are_returned_when_hashing_is_off() {
     let app = TestApp::spawn_with(Options {
         hashed_tokens: false,
-        set_up: true,
+        ..Options::default()
     })
     .await;
     let org = app.org_id().await;
@@ -538,8 +471,7 @@ async fn plaintext_tokens_are_returned_when_hashing_is_off() {
         .create_token(json!({"orgID": org, "permissions": [bucket_read(&org)]}))
         .await;
     let found = json_of(
-        app.get(&format!("/api/v2/authorizations/{id}"), OPERATOR_TOKEN)
-            .await,
+        app.get(&format!("/api/v2/authorizations/{id}"), OPERATOR_TOKEN).await,
         200,
     )
     .await;
@@ -557,8 +489,7 @@ async fn plaintext_tokens_are_returned_when_hashing_is_off() {
     let dir = app.stop().await;
     let app = TestApp::spawn_in(dir, Options::default()).await;
     let found = json_of(
-        app.get(&format!("/api/v2/authorizations/{id}"), OPERATOR_TOKEN)
-            .await,
+        app.get(&format!("/api/v2/authorizations/{id}"), OPERATOR_TOKEN).await,
         200,
     )
     .await;
@@ -571,9 +502,7 @@ async fn data_survives_a_restart_on_the_same_file() {
     let app = TestApp::spawn().await;
     let org = app.org_id().await;
     let (kept, token) = app
-        .create_token(
-            json!({"orgID": org, "description": "kept", "permissions": [bucket_read(&org)]}),
-        )
+        .create_token(json!({"orgID": org, "description": "kept", "permissions": [bucket_read(&org)]}))
         .await;
     let (gone, gone_token) = app
         .create_token(json!({"orgID": org, "permissions": [bucket_read(&org)]}))
@@ -588,8 +517,7 @@ async fn data_survives_a_restart_on_the_same_file() {
 
     let app = TestApp::spawn_in(dir, Options::default()).await;
     let found = json_of(
-        app.get(&format!("/api/v2/authorizations/{kept}"), OPERATOR_TOKEN)
-            .await,
+        app.get(&format!("/api/v2/authorizations/{kept}"), OPERATOR_TOKEN).await,
         200,
     )
     .await;
@@ -617,11 +545,7 @@ async fn fifty_deleted_or_deactivated_tokens_are_refused_on_the_next_request() {
         let path = format!("/api/v2/authorizations/{id}");
         if round % 2 == 0 {
             assert_eq!(app.delete(&path, OPERATOR_TOKEN).await.status(), 204);
-            assert_eq!(
-                app.get("/api/v2/buckets", &token).await.status(),
-                401,
-                "round {round}"
-            );
+            assert_eq!(app.get("/api/v2/buckets", &token).await.status(), 401, "round {round}");
         } else {
             assert_eq!(
                 app.patch(&path, OPERATOR_TOKEN, json!({"status": "inactive"}))

@@ -58,21 +58,11 @@ async fn bad_ids_in_paths_and_queries_are_400() {
         let response = app
             .get(&format!("/api/v2/authorizations?{query}"), OPERATOR_TOKEN)
             .await;
-        assert_error(
-            response,
-            400,
-            "invalid",
-            "id must have a length of 16 bytes",
-        )
-        .await;
+        assert_error(response, 400, "invalid", "id must have a length of 16 bytes").await;
     }
-    let response = app
-        .get("/api/v2/authorizations?userID=%zz%00", OPERATOR_TOKEN)
-        .await;
+    let response = app.get("/api/v2/authorizations?userID=%zz%00", OPERATOR_TOKEN).await;
     assert_eq!(response.status(), 400);
-    let missing = app
-        .get("/api/v2/authorizations/0000000000000bad", OPERATOR_TOKEN)
-        .await;
+    let missing = app.get("/api/v2/authorizations/0000000000000bad", OPERATOR_TOKEN).await;
     assert_error(missing, 404, "not found", "authorization not found").await;
 }
 
@@ -176,9 +166,7 @@ async fn bad_create_bodies_get_influxdb_errors_and_store_nothing() {
         ),
     ];
     for (body, status, code, message) in cases {
-        let response = app
-            .post("/api/v2/authorizations", OPERATOR_TOKEN, body.clone())
-            .await;
+        let response = app.post("/api/v2/authorizations", OPERATOR_TOKEN, body.clone()).await;
         assert_eq!(response.status().as_u16(), status, "{body}");
         assert_error(response, status, code, &message).await;
     }
@@ -202,17 +190,15 @@ async fn bad_patch_bodies_are_400_and_change_nothing() {
     let app = TestApp::spawn().await;
     let org = app.org_id().await;
     let (id, _) = app
-        .create_token(json!({"orgID": org, "permissions": [{"action": "read", "resource": {"type": "buckets", "orgID": org}}]}))
+        .create_token(
+            json!({"orgID": org, "permissions": [{"action": "read", "resource": {"type": "buckets", "orgID": org}}]}),
+        )
         .await;
     let path = format!("/api/v2/authorizations/{id}");
     let before = json_of(app.get(&path, OPERATOR_TOKEN).await, 200).await;
 
     let response = app
-        .patch(
-            &path,
-            OPERATOR_TOKEN,
-            json!({"status": "paused", "description": "x"}),
-        )
+        .patch(&path, OPERATOR_TOKEN, json!({"status": "paused", "description": "x"}))
         .await;
     assert_error(response, 400, "invalid", "unknown authorization status").await;
     for raw in ["", "{", "[]", "{\"status\": 1}"] {
@@ -227,10 +213,7 @@ async fn bad_patch_bodies_are_400_and_change_nothing() {
         let body = json_of(response, 400).await;
         assert_eq!(body["code"], "invalid", "{raw:?}");
     }
-    assert_eq!(
-        json_of(app.get(&path, OPERATOR_TOKEN).await, 200).await,
-        before
-    );
+    assert_eq!(json_of(app.get(&path, OPERATOR_TOKEN).await, 200).await, before);
 }
 
 #[tokio::test]
@@ -245,20 +228,13 @@ async fn an_oversized_body_is_413_with_the_json_error() {
         .send()
         .await
         .unwrap();
-    assert_error(
-        response,
-        413,
-        "request too large",
-        "request body is too large",
-    )
-    .await;
+    assert_error(response, 413, "request too large", "request body is too large").await;
 }
 
 #[tokio::test]
 async fn deeply_nested_json_is_400_not_a_crash() {
     let app = TestApp::spawn().await;
-    let deep: &'static str =
-        Box::leak(format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)).into_boxed_str());
+    let deep: &'static str = Box::leak(format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)).into_boxed_str());
     let response = post_raw(&app, "/api/v2/authorizations", deep).await;
     assert_eq!(json_of(response, 400).await["code"], "invalid");
     assert_eq!(app.get("/health", OPERATOR_TOKEN).await.status(), 200);

@@ -4,7 +4,11 @@
 mod authentication;
 mod authorizations;
 mod bad_input;
+mod cli;
+mod limits;
 mod people;
 mod process;
+mod sessions;
 mod setup;
+mod storage_faults;
 mod tenants;

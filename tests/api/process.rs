@@ -44,20 +44,14 @@ fn docker_init_env_sets_up_once_and_is_a_no_op_on_restart() {
         .collect();
 
     let first = Process::start(&["serve"], &envs, &dir.path().join("first.log"));
-    let (status, tokens) = get(
-        &first.url("/api/v2/authorizations"),
-        "docker-operator-token",
-    );
+    let (status, tokens) = get(&first.url("/api/v2/authorizations"), "docker-operator-token");
     assert_eq!(status, 200);
     assert_eq!(tokens["authorizations"].as_array().unwrap().len(), 1);
     let first_id = tokens["authorizations"][0]["id"].clone();
     assert!(first.terminate().success());
 
     let second = Process::start(&[], &envs, &dir.path().join("second.log"));
-    let (status, tokens) = get(
-        &second.url("/api/v2/authorizations"),
-        "docker-operator-token",
-    );
+    let (status, tokens) = get(&second.url("/api/v2/authorizations"), "docker-operator-token");
     assert_eq!(status, 200);
     assert_eq!(tokens["authorizations"].as_array().unwrap().len(), 1);
     assert_eq!(tokens["authorizations"][0]["id"], first_id);
@@ -70,11 +64,7 @@ fn docker_init_env_sets_up_once_and_is_a_no_op_on_restart() {
 fn a_second_process_on_the_same_file_exits_at_once_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("data.redb");
-    let _first = Process::start(
-        &["--db-path", db.to_str().unwrap()],
-        &[],
-        &dir.path().join("first.log"),
-    );
+    let _first = Process::start(&["--db-path", db.to_str().unwrap()], &[], &dir.path().join("first.log"));
 
     let started = Instant::now();
     let output = Command::new(binary())
@@ -90,10 +80,7 @@ fn a_second_process_on_the_same_file_exits_at_once_with_a_clear_message() {
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("already in use by another process"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("already in use by another process"), "{stderr}");
 }
 
 #[test]
@@ -141,34 +128,103 @@ fn debug_logs_never_hold_a_token() {
     let created_token = runtime.block_on(async {
         let client = reqwest::Client::new();
         let auth = ("Authorization", "Token docker-operator-token");
-        let orgs: Value = client.get(process.url("/api/v2/orgs")).header(auth.0, auth.1).send().await.unwrap().json().await.unwrap();
+        let orgs: Value = client
+            .get(process.url("/api/v2/orgs"))
+            .header(auth.0, auth.1)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         let org = orgs["orgs"][0]["id"].as_str().unwrap().to_owned();
-        let body = json!({"orgID": org, "permissions": [{"action": "read", "resource": {"type": "buckets", "orgID": org}}]});
-        let created: Value =
-            client.post(process.url("/api/v2/authorizations")).header(auth.0, auth.1).json(&body).send().await.unwrap().json().await.unwrap();
+        let body =
+            json!({"orgID": org, "permissions": [{"action": "read", "resource": {"type": "buckets", "orgID": org}}]});
+        let created: Value = client
+            .post(process.url("/api/v2/authorizations"))
+            .header(auth.0, auth.1)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         let token = created["token"].as_str().unwrap().to_owned();
         let id = created["id"].as_str().unwrap().to_owned();
-        client.get(process.url("/api/v2/buckets")).header("Authorization", format!("Token {token}")).send().await.unwrap();
-        client.get(process.url(&format!("/api/v2/authorizations?token={token}"))).header(auth.0, auth.1).send().await.unwrap();
-        client.delete(process.url(&format!("/api/v2/authorizations/{id}"))).header(auth.0, auth.1).send().await.unwrap();
-        client.get(process.url("/api/v2/buckets")).header("Authorization", format!("Token {token}")).send().await.unwrap();
+        client
+            .get(process.url("/api/v2/buckets"))
+            .header("Authorization", format!("Token {token}"))
+            .send()
+            .await
+            .unwrap();
+        client
+            .get(process.url(&format!("/api/v2/authorizations?token={token}")))
+            .header(auth.0, auth.1)
+            .send()
+            .await
+            .unwrap();
+        client
+            .delete(process.url(&format!("/api/v2/authorizations/{id}")))
+            .header(auth.0, auth.1)
+            .send()
+            .await
+            .unwrap();
+        client
+            .get(process.url("/api/v2/buckets"))
+            .header("Authorization", format!("Token {token}"))
+            .send()
+            .await
+            .unwrap();
         token
     });
     assert!(process.terminate().success());
     let text = std::fs::read_to_string(&log).unwrap();
-    assert!(
-        text.contains("request"),
-        "trace logs should show requests: {text}"
-    );
+    assert!(text.contains("request"), "trace logs should show requests: {text}");
     assert!(!text.contains(&created_token), "a token was logged");
-    assert!(
-        !text.contains("docker-operator-token"),
-        "the operator token was logged"
-    );
+    assert!(!text.contains("docker-operator-token"), "the operator token was logged");
     let db_bytes = std::fs::read(&db).unwrap();
     let needle = created_token.as_bytes();
     assert!(
         !db_bytes.windows(needle.len()).any(|w| w == needle),
         "a plaintext token is in the redb file"
     );
+}
+
+#[test]
+fn shutdown_lets_a_request_in_flight_finish() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let envs: Vec<(&str, &str)> = INIT.to_vec();
+    let process = Process::start(&["--in-memory"], &envs, &dir.path().join("log"));
+    let (_, orgs) = get(&process.url("/api/v2/orgs"), "docker-operator-token");
+    let org = orgs["orgs"][0]["id"].as_str().unwrap().to_owned();
+    let body =
+        json!({"orgID": org, "permissions": [{"action": "read", "resource": {"type": "buckets", "orgID": org}}]})
+            .to_string();
+    let (first, rest) = body.split_at(10);
+
+    // Start a create whose body is still on its way...
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", process.port)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let head = format!(
+        "POST /api/v2/authorizations HTTP/1.1\r\nHost: x\r\nAuthorization: Token docker-operator-token\r\n\
+         Content-Length: {}\r\n\r\n{first}",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    // ...ask the server to stop...
+    Command::new("kill")
+        .args(["-TERM", &process.child.id().to_string()])
+        .status()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    // ...and the request still completes.
+    stream.write_all(rest.as_bytes()).unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    assert!(process.terminate().success());
 }

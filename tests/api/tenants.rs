@@ -40,11 +40,7 @@ async fn resources_lists_the_23_types_in_order() {
 #[tokio::test]
 async fn orgs_can_be_listed_filtered_and_created() {
     let app = TestApp::spawn().await;
-    let orgs = json_of(
-        app.get("/api/v2/orgs?org=my-org", OPERATOR_TOKEN).await,
-        200,
-    )
-    .await;
+    let orgs = json_of(app.get("/api/v2/orgs?org=my-org", OPERATOR_TOKEN).await, 200).await;
     assert_eq!(orgs["links"]["self"], "/api/v2/orgs");
     let org = &orgs["orgs"][0];
     assert_eq!(org["name"], "my-org");
@@ -92,8 +88,7 @@ async fn orgs_can_be_listed_filtered_and_created() {
     )
     .await;
     assert_error(
-        app.post("/api/v2/orgs", OPERATOR_TOKEN, json!({"name": ""}))
-            .await,
+        app.post("/api/v2/orgs", OPERATOR_TOKEN, json!({"name": ""})).await,
         400,
         "invalid",
         "org name is empty",
@@ -113,12 +108,7 @@ async fn orgs_can_be_listed_filtered_and_created() {
         "limit must be between 1 and 100",
     )
     .await;
-    let paged = json_of(
-        app.get("/api/v2/orgs?limit=1&offset=1", OPERATOR_TOKEN)
-            .await,
-        200,
-    )
-    .await;
+    let paged = json_of(app.get("/api/v2/orgs?limit=1&offset=1", OPERATOR_TOKEN).await, 200).await;
     assert_eq!(paged["orgs"][0]["name"], "second");
 }
 
@@ -132,42 +122,37 @@ async fn users_and_me() {
         format!("/api/v2/users/{}", me["id"].as_str().unwrap())
     );
     let user2 = app.create_user("user2").await;
-    let by_name = json_of(
-        app.get("/api/v2/users?name=user2", OPERATOR_TOKEN).await,
-        200,
-    )
-    .await;
+    let by_name = json_of(app.get("/api/v2/users?name=user2", OPERATOR_TOKEN).await, 200).await;
     assert_eq!(by_name["users"][0]["id"], user2.as_str());
     let everyone = json_of(app.get("/api/v2/users?name=", OPERATOR_TOKEN).await, 200).await;
     assert_eq!(everyone["users"].as_array().unwrap().len(), 2);
-    let nobody = json_of(
+    assert_error(
         app.get("/api/v2/users?name=nobody", OPERATOR_TOKEN).await,
-        200,
+        404,
+        "not found",
+        "user not found",
     )
     .await;
-    assert_eq!(nobody["users"], json!([]));
-    let by_id = json_of(
-        app.get(&format!("/api/v2/users/{user2}"), OPERATOR_TOKEN)
-            .await,
-        200,
+    assert_error(
+        app.get("/api/v2/users?id=0000000000000bad", OPERATOR_TOKEN).await,
+        404,
+        "not found",
+        "user not found",
     )
     .await;
+    let by_id = json_of(app.get(&format!("/api/v2/users/{user2}"), OPERATOR_TOKEN).await, 200).await;
     assert_eq!(by_id["name"], "user2");
     let duplicate = app
         .post("/api/v2/users", OPERATOR_TOKEN, json!({"name": "user2"}))
         .await;
-    assert_error(
-        duplicate,
-        422,
-        "conflict",
-        "user with name user2 already exists",
-    )
-    .await;
+    assert_error(duplicate, 422, "conflict", "user with name user2 already exists").await;
 
     // A bucket-only token may not read its own user.
     let org = app.org_id().await;
     let (_, token) = app
-        .create_token(json!({"orgID": org, "permissions": [{"action": "read", "resource": {"type": "buckets", "orgID": org}}]}))
+        .create_token(
+            json!({"orgID": org, "permissions": [{"action": "read", "resource": {"type": "buckets", "orgID": org}}]}),
+        )
         .await;
     let admin = app.admin_id().await;
     assert_error(
@@ -179,9 +164,7 @@ async fn users_and_me() {
     .await;
     let users = json_of(app.get("/api/v2/users", &token).await, 200).await;
     assert_eq!(users["users"], json!([]));
-    let create = app
-        .post("/api/v2/users", &token, json!({"name": "x"}))
-        .await;
+    let create = app.post("/api/v2/users", &token, json!({"name": "x"})).await;
     assert_error(create, 401, "unauthorized", "write:users is unauthorized").await;
 }
 
@@ -206,12 +189,7 @@ async fn buckets_can_be_listed_filtered_and_created() {
     );
 
     let body = json!({"orgID": org, "name": "new", "retentionRules": [{"type": "expire", "everySeconds": 86400}]});
-    let created = json_of(
-        app.post("/api/v2/buckets", OPERATOR_TOKEN, body.clone())
-            .await,
-        201,
-    )
-    .await;
+    let created = json_of(app.post("/api/v2/buckets", OPERATOR_TOKEN, body.clone()).await, 201).await;
     assert_eq!(created["retentionRules"][0]["everySeconds"], 86400);
     assert_error(
         app.post("/api/v2/buckets", OPERATOR_TOKEN, body).await,
@@ -253,12 +231,8 @@ async fn buckets_page_with_after_and_next_links_and_are_found_by_id() {
     let org = app.org_id().await;
     for name in ["b1", "b2", "b3"] {
         json_of(
-            app.post(
-                "/api/v2/buckets",
-                OPERATOR_TOKEN,
-                json!({"orgID": org, "name": name}),
-            )
-            .await,
+            app.post("/api/v2/buckets", OPERATOR_TOKEN, json!({"orgID": org, "name": name}))
+                .await,
             201,
         )
         .await;
@@ -287,15 +261,13 @@ async fn buckets_page_with_after_and_next_links_and_are_found_by_id() {
     assert_eq!(sorted, seen);
 
     let first = json_of(
-        app.get(&format!("/api/v2/buckets/{}", seen[0]), OPERATOR_TOKEN)
-            .await,
+        app.get(&format!("/api/v2/buckets/{}", seen[0]), OPERATOR_TOKEN).await,
         200,
     )
     .await;
     assert_eq!(first["id"], seen[0].as_str());
     assert_error(
-        app.get("/api/v2/buckets/0000000000000bad", OPERATOR_TOKEN)
-            .await,
+        app.get("/api/v2/buckets/0000000000000bad", OPERATOR_TOKEN).await,
         404,
         "not found",
         "bucket not found",

@@ -47,9 +47,7 @@ impl ErrorCode {
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::NotImplemented => StatusCode::NOT_IMPLEMENTED,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
-            ErrorCode::Conflict | ErrorCode::UnprocessableEntity => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            ErrorCode::Conflict | ErrorCode::UnprocessableEntity => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::Invalid | ErrorCode::EmptyValue => StatusCode::BAD_REQUEST,
             ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::Forbidden => StatusCode::FORBIDDEN,
@@ -74,6 +72,10 @@ pub enum ApiError {
     PathNotFound,
     /// The methods the path allows, e.g. `GET, POST`.
     MethodNotAllowed(String),
+    /// The request took longer than allowed: 408, as InfluxDB answers a request whose deadline passed.
+    RequestTimeout,
+    /// Too many failed authentications from this address.
+    TooManyFailures,
 }
 
 impl From<ServiceError> for ApiError {
@@ -110,6 +112,8 @@ impl ApiError {
             ApiError::BodyTooLarge => ErrorCode::RequestTooLarge,
             ApiError::PathNotFound => ErrorCode::NotFound,
             ApiError::MethodNotAllowed(_) => ErrorCode::MethodNotAllowed,
+            ApiError::RequestTimeout => ErrorCode::Unavailable,
+            ApiError::TooManyFailures => ErrorCode::TooManyRequests,
         }
     }
 
@@ -122,6 +126,8 @@ impl ApiError {
             ApiError::BodyTooLarge => "request body is too large".to_owned(),
             ApiError::PathNotFound => "path not found".to_owned(),
             ApiError::MethodNotAllowed(allow) => format!("allow: {allow}"),
+            ApiError::RequestTimeout => "request timed out".to_owned(),
+            ApiError::TooManyFailures => "too many failed authentications; try again later".to_owned(),
         }
     }
 
@@ -129,7 +135,11 @@ impl ApiError {
     fn is_middleware_error(&self) -> bool {
         matches!(
             self,
-            ApiError::Authentication(_) | ApiError::PathNotFound | ApiError::MethodNotAllowed(_)
+            ApiError::Authentication(_)
+                | ApiError::PathNotFound
+                | ApiError::MethodNotAllowed(_)
+                | ApiError::RequestTimeout
+                | ApiError::TooManyFailures
         )
     }
 }
@@ -149,16 +159,17 @@ impl IntoResponse for ApiError {
         } else {
             crate::extract::to_tabbed_json(&body)
         };
-        let mut response = (code.status(), text).into_response();
+        let status = match self {
+            ApiError::RequestTimeout => http::StatusCode::REQUEST_TIMEOUT,
+            _ => code.status(),
+        };
+        let mut response = (status, text).into_response();
         let headers = response.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json; charset=utf-8"),
         );
-        headers.insert(
-            "x-platform-error-code",
-            HeaderValue::from_static(code.as_str()),
-        );
+        headers.insert("x-platform-error-code", HeaderValue::from_static(code.as_str()));
         response
     }
 }

@@ -57,12 +57,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         if let Some(first) = bytes.iter().find(|b| !b.is_ascii_whitespace())
             && *first != b'{'
         {
-            return Err(
-                match serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
-                    Err(e) => ApiError::InvalidJson(json_error_text(&e)),
-                    Ok(_) => ApiError::InvalidJson("expected a JSON object".to_owned()),
-                },
-            );
+            return Err(match serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
+                Err(e) => ApiError::InvalidJson(json_error_text(&e)),
+                Ok(_) => ApiError::InvalidJson("expected a JSON object".to_owned()),
+            });
         }
         serde_json::from_slice(&bytes)
             .map(JsonBody)
@@ -95,8 +93,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let mut map = HashMap::new();
         for (key, value) in form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes()) {
-            map.entry(key.into_owned())
-                .or_insert_with(|| value.into_owned());
+            map.entry(key.into_owned()).or_insert_with(|| value.into_owned());
         }
         Ok(Params(map))
     }
@@ -110,10 +107,9 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::extract::Path(text) =
-            axum::extract::Path::<String>::from_request_parts(parts, state)
-                .await
-                .map_err(|rejection| ApiError::InvalidInput(rejection.body_text()))?;
+        let axum::extract::Path(text) = axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|rejection| ApiError::InvalidInput(rejection.body_text()))?;
         text.parse()
             .map(PathId)
             .map_err(|e: model::IdError| ApiError::InvalidInput(e.to_string()))
@@ -131,10 +127,7 @@ impl<S: Send + Sync> FromRequestParts<S> for MemberPath {
             axum::extract::Path::<(String, String)>::from_request_parts(parts, state)
                 .await
                 .map_err(|rejection| ApiError::InvalidInput(rejection.body_text()))?;
-        let parse = |text: &str| {
-            text.parse::<Id>()
-                .map_err(|e| ApiError::InvalidInput(e.to_string()))
-        };
+        let parse = |text: &str| text.parse::<Id>().map_err(|e| ApiError::InvalidInput(e.to_string()));
         Ok(MemberPath(parse(&org)?, parse(&user)?))
     }
 }

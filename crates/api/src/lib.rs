@@ -14,6 +14,7 @@
 
 mod error;
 mod extract;
+mod guard;
 mod middleware;
 mod routes;
 
@@ -28,6 +29,7 @@ use tower_http::normalize_path::NormalizePathLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use error::{ApiError, ErrorCode};
+pub use guard::{AuthFailures, RequestLimits};
 
 /// The InfluxDB version we answer as.
 pub const INFLUXDB_VERSION: &str = "v2.7.11";
@@ -36,6 +38,8 @@ pub const INFLUXDB_VERSION: &str = "v2.7.11";
 #[derive(Clone)]
 pub struct AppState {
     pub service: Service,
+    pub limits: RequestLimits,
+    pub auth_failures: std::sync::Arc<AuthFailures>,
     pub started: time::OffsetDateTime,
     pub started_at: Instant,
 }
@@ -45,9 +49,12 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(routes::system::routes())
         .merge(routes::setup::routes())
+        .merge(routes::session::routes())
         .merge(routes::authorizations::routes())
         .merge(routes::tenants::routes())
+        .merge(routes::ui::routes())
         .fallback(routes::system::path_not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(state.limits.max_body_bytes))
         .with_state(state)
 }
 
@@ -57,14 +64,10 @@ pub fn app(state: AppState) -> Router {
     let inner = router(state.clone());
     // Outermost first: CORS answers a preflight before any token check.
     let authenticated = ServiceBuilder::new()
+        .layer(axum::middleware::from_fn_with_state(state.clone(), guard::deadline))
         .layer(axum::middleware::from_fn(middleware::cors))
-        .layer(axum::middleware::map_response(
-            middleware::json_method_not_allowed,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state,
-            middleware::authenticate,
-        ))
+        .layer(axum::middleware::map_response(middleware::json_method_not_allowed))
+        .layer(axum::middleware::from_fn_with_state(state, middleware::authenticate))
         .service(inner);
     let normalized = ServiceBuilder::new()
         .layer(NormalizePathLayer::trim_trailing_slash())

@@ -1,6 +1,8 @@
 //! Middleware that runs before routing: token authentication, CORS, and InfluxDB's JSON 405.
 
-use axum::extract::{Request, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -10,12 +12,7 @@ use service::AuthenticationError;
 use crate::{ApiError, AppState};
 
 /// Paths under the v2 API that need no token (`http/platform_handler.go`).
-const PUBLIC_PATHS: &[&str] = &[
-    "/api/v2",
-    "/api/v2/setup",
-    "/api/v2/signin",
-    "/api/v2/signout",
-];
+const PUBLIC_PATHS: &[&str] = &["/api/v2", "/api/v2/setup", "/api/v2/signin", "/api/v2/signout"];
 
 fn needs_token(path: &str) -> bool {
     let in_api = path.starts_with("/api/v2/") || path == "/api/v2" || path.starts_with("/private/");
@@ -31,25 +28,56 @@ pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<Token> {
     (known && !token.is_empty()).then(|| Token::new(token))
 }
 
+/// The name of InfluxDB's session cookie.
+pub(crate) const SESSION_COOKIE: &str = "influxdb-oss-session";
+
+/// The value of the session cookie, if the request carries one.
+pub(crate) fn session_key(headers: &HeaderMap) -> Option<Token> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| Token::new(value))
+        .filter(|key| !key.expose().is_empty())
+}
+
 /// Resolves the caller of every `/api/v2/*` request but the public ones, before routing, and stores it in the
-/// request's extensions. The token is looked up in the store every time.
-pub(crate) async fn authenticate(
-    State(state): State<AppState>,
-    mut request: Request,
-    next: Next,
-) -> Response {
+/// request's extensions. A token (`Authorization: Token|Bearer …`) wins; without one, the session cookie is
+/// used. Either is looked up in the store every time.
+pub(crate) async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     if !needs_token(request.uri().path()) {
         return next.run(request).await;
     }
-    let Some(token) = bearer_token(request.headers()) else {
-        return ApiError::Authentication(AuthenticationError::UnknownToken).into_response();
+    let address = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip());
+    let per_minute = state.limits.auth_failures_per_minute;
+    if let Some(address) = address
+        && state.auth_failures.is_blocked(address, per_minute)
+    {
+        return ApiError::TooManyFailures.into_response();
+    }
+    let caller = match (bearer_token(request.headers()), session_key(request.headers())) {
+        (Some(token), _) => state.service.authenticate(token).await,
+        (None, Some(key)) => state.service.authenticate_session(key).await,
+        (None, None) => Err(AuthenticationError::UnknownToken),
     };
-    match state.service.authenticate(token).await {
+    match caller {
         Ok(caller) => {
             request.extensions_mut().insert(caller);
             next.run(request).await
         }
-        Err(error) => ApiError::from(error).into_response(),
+        Err(error) => {
+            if matches!(error, AuthenticationError::UnknownToken) {
+                state.auth_failures.record(address, per_minute);
+                tracing::info!(remote = ?address, path = %request.uri().path(), "authentication failed");
+            }
+            ApiError::from(error).into_response()
+        }
     }
 }
 
@@ -87,9 +115,7 @@ pub(crate) async fn cors(request: Request, next: Next) -> Response {
 
 /// Turns the router's bare 405 into InfluxDB's `{"code":"method not allowed","message":"allow: GET, POST"}`.
 pub(crate) async fn json_method_not_allowed(response: Response) -> Response {
-    if response.status() != StatusCode::METHOD_NOT_ALLOWED
-        || response.headers().contains_key(header::CONTENT_TYPE)
-    {
+    if response.status() != StatusCode::METHOD_NOT_ALLOWED || response.headers().contains_key(header::CONTENT_TYPE) {
         return response;
     }
     let allow = response
@@ -125,14 +151,8 @@ mod tests {
     fn reads_token_and_bearer_in_any_case() {
         assert_eq!(bearer_token(&headers("Token abc")).unwrap().expose(), "abc");
         assert_eq!(bearer_token(&headers("token abc")).unwrap().expose(), "abc");
-        assert_eq!(
-            bearer_token(&headers("BEARER abc")).unwrap().expose(),
-            "abc"
-        );
-        assert_eq!(
-            bearer_token(&headers("Token  abc")).unwrap().expose(),
-            " abc"
-        );
+        assert_eq!(bearer_token(&headers("BEARER abc")).unwrap().expose(), "abc");
+        assert_eq!(bearer_token(&headers("Token  abc")).unwrap().expose(), " abc");
         assert!(bearer_token(&headers("Basic abc")).is_none());
         assert!(bearer_token(&headers("Token")).is_none());
         assert!(bearer_token(&headers("Token ")).is_none());

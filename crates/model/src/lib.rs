@@ -18,5 +18,5 @@ pub mod wire;
 
 pub use id::{Id, IdError};
 pub use permission::{Action, Permission, Resource, ResourceType};
-pub use record::{Authorization, Bucket, BucketKind, Org, Status, User};
+pub use record::{Authorization, Bucket, BucketKind, Org, Session, Status, User};
 pub use token::{Token, TokenHash};

@@ -245,10 +245,7 @@ mod tests {
             other_org
         ))));
         // A check without orgID is only met by a global or same-id grant.
-        assert!(!org_wide.allows(&Permission::read(Resource::one(
-            ResourceType::Buckets,
-            bucket
-        ))));
+        assert!(!org_wide.allows(&Permission::read(Resource::one(ResourceType::Buckets, bucket))));
         // A global requirement is only met globally.
         assert!(!org_wide.allows(&global));
         assert!(!one.allows(&org_wide));

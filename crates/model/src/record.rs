@@ -63,6 +63,19 @@ pub struct User {
     /// A PHC string from a slow password hash, when a password was set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_hash: Option<String>,
+    /// The setup user owns the instance: its sessions may do anything.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub instance_owner: bool,
+}
+
+/// A sign-in session. Stored under the SHA-256 of its key; the key itself lives only in the cookie.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub user_id: Id,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -28,9 +28,6 @@ mod tests {
             format(datetime!(2024-05-03 10:02:11.5039120 UTC)),
             "2024-05-03T10:02:11.503912Z"
         );
-        assert_eq!(
-            format(datetime!(2024-05-03 10:02:11 UTC)),
-            "2024-05-03T10:02:11Z"
-        );
+        assert_eq!(format(datetime!(2024-05-03 10:02:11 UTC)), "2024-05-03T10:02:11Z");
     }
 }

@@ -86,8 +86,7 @@ impl Serialize for TokenHash {
 impl<'de> Deserialize<'de> for TokenHash {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        Self::from_phc(&text)
-            .ok_or_else(|| serde::de::Error::custom("not an influxdb2-sha256 hash"))
+        Self::from_phc(&text).ok_or_else(|| serde::de::Error::custom("not an influxdb2-sha256 hash"))
     }
 }
 

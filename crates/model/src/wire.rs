@@ -307,11 +307,7 @@ pub struct SetupAuthView {
     #[serde(rename = "updatedAt", with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
     pub links: Links,
-    #[serde(
-        rename = "hashedToken",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "hashedToken", default, skip_serializing_if = "Option::is_none")]
     pub hashed_token: Option<String>,
 }
 

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::builder::BoolishValueParser;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -24,6 +25,11 @@ pub struct Cli {
 pub enum Command {
     /// Run the server (the default).
     Serve(Config),
+    /// Manage API tokens on a running server, like `influx auth`.
+    #[command(visible_alias = "authorization")]
+    Auth(cli::AuthArgs),
+    /// Set up a new server (first user, org, bucket, operator token) and save a config, like `influx setup`.
+    Setup(cli::SetupArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -35,11 +41,7 @@ pub enum LogFormat {
 #[derive(Debug, Clone, clap::Args)]
 pub struct Config {
     /// Address the HTTP API listens on.
-    #[arg(
-        long,
-        env = "INFLUXD_HTTP_BIND_ADDRESS",
-        default_value = "127.0.0.1:8086"
-    )]
+    #[arg(long, env = "INFLUXD_HTTP_BIND_ADDRESS", default_value = "127.0.0.1:8086")]
     pub http_bind_address: SocketAddr,
 
     /// The redb database file [default: data/influx-authz.redb under the working directory].
@@ -57,17 +59,44 @@ pub struct Config {
           default_value = "true", default_missing_value = "true")]
     pub use_hashed_tokens: bool,
 
+    /// How long a sign-in session (`POST /api/v2/signin`) lasts, in minutes.
+    #[arg(long, env = "INFLUXD_SESSION_LENGTH", default_value_t = 60)]
+    pub session_length: u32,
+
+    /// Open connections at most; more clients wait in the listen backlog.
+    #[arg(long, env = "INFLUX_AUTHZ_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+
+    /// How long a client may take to send request headers, and how long an idle connection is kept (e.g. 10s).
+    #[arg(long, env = "INFLUXD_HTTP_READ_HEADER_TIMEOUT", default_value = "10s", value_parser = parse_go_duration)]
+    pub http_read_header_timeout: Duration,
+
+    /// How long one request may take, body included, before it is answered 408 (e.g. 30s).
+    #[arg(long, env = "INFLUX_AUTHZ_HTTP_REQUEST_TIMEOUT", default_value = "30s", value_parser = parse_go_duration)]
+    pub http_request_timeout: Duration,
+
+    /// Largest request body, in bytes (larger: 413).
+    #[arg(long, env = "INFLUX_AUTHZ_MAX_BODY_BYTES", default_value_t = 2 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// Most headers in one request (more: 431).
+    #[arg(long, env = "INFLUX_AUTHZ_MAX_HEADERS", default_value_t = 64)]
+    pub max_headers: usize,
+
+    /// Most bytes of request line and headers (more: 431).
+    #[arg(long, env = "INFLUX_AUTHZ_MAX_HEADER_BYTES", default_value_t = 16 * 1024)]
+    pub max_header_bytes: usize,
+
+    /// Failed authentications allowed per client address per minute before answering 429; 0 turns it off.
+    #[arg(long, env = "INFLUX_AUTHZ_AUTH_FAILURE_LIMIT", default_value_t = 0)]
+    pub auth_failure_limit: u32,
+
     /// Log level: error, warn, info, debug or trace (or a tracing filter).
     #[arg(long, env = "INFLUXD_LOG_LEVEL", default_value = "info")]
     pub log_level: String,
 
     /// Log format.
-    #[arg(
-        long,
-        env = "INFLUX_AUTHZ_LOG_FORMAT",
-        value_enum,
-        default_value = "text"
-    )]
+    #[arg(long, env = "INFLUX_AUTHZ_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
 
     /// Boot-time setup, as the official Docker image does it (only "setup").
@@ -75,12 +104,7 @@ pub struct Config {
     pub init_mode: Option<String>,
     #[arg(long, env = "DOCKER_INFLUXDB_INIT_USERNAME", hide = true)]
     pub init_username: Option<String>,
-    #[arg(
-        long,
-        env = "DOCKER_INFLUXDB_INIT_PASSWORD",
-        hide = true,
-        hide_env_values = true
-    )]
+    #[arg(long, env = "DOCKER_INFLUXDB_INIT_PASSWORD", hide = true, hide_env_values = true)]
     pub init_password: Option<String>,
     #[arg(long, env = "DOCKER_INFLUXDB_INIT_ORG", hide = true)]
     pub init_org: Option<String>,
@@ -88,12 +112,7 @@ pub struct Config {
     pub init_bucket: Option<String>,
     #[arg(long, env = "DOCKER_INFLUXDB_INIT_RETENTION", hide = true)]
     pub init_retention: Option<String>,
-    #[arg(
-        long,
-        env = "DOCKER_INFLUXDB_INIT_ADMIN_TOKEN",
-        hide = true,
-        hide_env_values = true
-    )]
+    #[arg(long, env = "DOCKER_INFLUXDB_INIT_ADMIN_TOKEN", hide = true, hide_env_values = true)]
     pub init_admin_token: Option<String>,
 }
 
@@ -109,6 +128,24 @@ pub struct InitSetup {
 }
 
 impl Config {
+    pub fn request_limits(&self) -> api::RequestLimits {
+        api::RequestLimits {
+            request_timeout: self.http_request_timeout,
+            max_body_bytes: self.max_body_bytes,
+            auth_failures_per_minute: self.auth_failure_limit,
+        }
+    }
+
+    pub fn connection_limits(&self) -> crate::Limits {
+        crate::Limits {
+            max_connections: self.max_connections,
+            header_read_timeout: self.http_read_header_timeout,
+            max_headers: self.max_headers,
+            max_header_bytes: self.max_header_bytes,
+            ..crate::Limits::default()
+        }
+    }
+
     /// The database file: `--db-path`, or `data/influx-authz.redb` under the working directory.
     pub fn db_path(&self) -> PathBuf {
         self.db_path
@@ -132,9 +169,7 @@ impl Config {
         let retention_seconds = match self.init_retention.as_deref().filter(|r| !r.is_empty()) {
             None => None,
             Some(text) => Some(parse_duration(text).ok_or_else(|| {
-                StartError::InitIncomplete(format!(
-                    "a DOCKER_INFLUXDB_INIT_RETENTION like 1w or 72h, not {text:?}"
-                ))
+                StartError::InitIncomplete(format!("a DOCKER_INFLUXDB_INIT_RETENTION like 1w or 72h, not {text:?}"))
             })?),
         };
         Ok(Some(InitSetup {
@@ -146,6 +181,27 @@ impl Config {
             admin_token: self.init_admin_token.clone().filter(|t| !t.is_empty()),
         }))
     }
+}
+
+/// A Go-style duration: `500ms`, `10s`, `2m`, `1h`, or a sum like `1m30s`.
+fn parse_go_duration(text: &str) -> Result<Duration, String> {
+    let mut total = Duration::ZERO;
+    let mut rest = text.trim();
+    if rest.is_empty() {
+        return Err("empty duration".into());
+    }
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let value: u64 = rest[..digits].parse().map_err(|_| format!("bad duration {text:?}"))?;
+        rest = &rest[digits..];
+        let (unit, length) = [("ms", 1u64), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
+            .into_iter()
+            .find(|(unit, _)| rest.starts_with(unit))
+            .ok_or_else(|| format!("bad duration {text:?}: use ms, s, m or h"))?;
+        rest = &rest[unit.len()..];
+        total += Duration::from_millis(value.saturating_mul(length));
+    }
+    Ok(total)
 }
 
 /// InfluxDB-style durations for retention: `0`, `30s`, `90m`, `72h`, `7d`, `1w`, or a sum like `1w2d`.
@@ -178,6 +234,15 @@ fn parse_duration(text: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parses_go_durations() {
+        assert_eq!(parse_go_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_go_duration("1m30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_go_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert!(parse_go_duration("10").is_err());
+        assert!(parse_go_duration("").is_err());
+    }
 
     #[test]
     fn parses_retention_durations() {

@@ -3,13 +3,13 @@
 //! tracing and calls these, so tests run the production wiring on `127.0.0.1:0`.
 
 mod config;
+mod http;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use api::AppState;
+use api::{AppState, AuthFailures};
 use axum::Router;
 use axum::extract::Request;
 use model::wire::SetupRequest;
@@ -19,18 +19,14 @@ use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
 pub use config::{Cli, Command, Config, InitSetup, LogFormat};
+pub use http::{Limits, serve_with};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error(
-        "the database file {0} is already in use by another process (is another influx-authz running?)"
-    )]
+    #[error("the database file {0} is already in use by another process (is another influx-authz running?)")]
     AlreadyOpen(String),
     #[error("cannot create the data directory {path}: {source}")]
-    DataDir {
-        path: String,
-        source: std::io::Error,
-    },
+    DataDir { path: String, source: std::io::Error },
     #[error("cannot open the database: {0}")]
     Store(StoreError),
     #[error("cannot start: {0}")]
@@ -45,6 +41,8 @@ pub enum StartError {
 pub struct App {
     pub service: Service,
     pub router: Router,
+    /// What [`serve_with`] should enforce for this configuration.
+    pub limits: Limits,
 }
 
 impl App {
@@ -53,6 +51,7 @@ impl App {
         let store = open_store(config)?;
         let options = Options {
             hashed_tokens: config.use_hashed_tokens,
+            session_length: time::Duration::minutes(i64::from(config.session_length)),
         };
         let service = Service::new(Arc::new(store), Arc::new(SystemClock), options)?;
         if let Some(init) = config.init_setup()? {
@@ -60,12 +59,15 @@ impl App {
         }
         let state = AppState {
             service: service.clone(),
+            limits: config.request_limits(),
+            auth_failures: Arc::new(AuthFailures::default()),
             started: time::OffsetDateTime::now_utc(),
             started_at: Instant::now(),
         };
         Ok(Self {
             service,
             router: api::app(state),
+            limits: config.connection_limits(),
         })
     }
 }
@@ -115,23 +117,19 @@ async fn boot_setup(service: &Service, init: InitSetup) -> Result<(), StartError
 
 /// Adds the request span (method and path only: never headers, never the query, which may hold a token).
 pub fn with_tracing(router: Router) -> Router {
-    router.layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
-        tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
-    }))
+    router.layer(TraceLayer::new_for_http().make_span_with(
+        |request: &Request| tracing::info_span!("request", method = %request.method(), path = %request.uri().path()),
+    ))
 }
 
-/// Serves `router` on `listener` until `shutdown` completes, then finishes the requests in flight.
+/// Serves `router` on `listener` with the default [`Limits`] until `shutdown` completes, then finishes the
+/// requests in flight.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    http::serve_with(listener, router, shutdown, Limits::default()).await
 }
 
 /// Completes on SIGINT or SIGTERM.

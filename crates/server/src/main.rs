@@ -24,10 +24,11 @@ async fn run(config: Config) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {}: {e}", config.http_bind_address))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(%address, "listening on http://{address}");
-    server::serve(
+    server::serve_with(
         listener,
         server::with_tracing(app.router),
         server::shutdown_signal(),
+        app.limits,
     )
     .await
     .map_err(|e| format!("server failed: {e}"))?;
@@ -39,13 +40,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let config = match cli.command {
         Some(Command::Serve(config)) => config,
+        // Client commands: no server, no runtime, no tracing output.
+        Some(Command::Auth(args)) => return cli::auth(args),
+        Some(Command::Setup(args)) => return cli::setup(args),
         None => cli.serve,
     };
     init_tracing(&config);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("influx-authz: cannot start the runtime: {e}");

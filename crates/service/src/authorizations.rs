@@ -3,8 +3,8 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE;
 use model::wire::{
-    AuthorizationPostRequest, AuthorizationUpdateRequest, AuthorizationView, AuthorizationsView,
-    PermissionRequest, links,
+    AuthorizationPostRequest, AuthorizationUpdateRequest, AuthorizationView, AuthorizationsView, PermissionRequest,
+    links,
 };
 use model::{Action, Authorization, Id, Permission, Resource, ResourceType, Status, Token};
 use store::{AuthorizationFilter, Conflict, Store, StoreError};
@@ -50,32 +50,19 @@ fn record_checks(action: Action, auth: &Authorization) -> [Permission; 2] {
 /// 64 bytes from the OS CSPRNG, base64url with padding: 88 characters, as InfluxDB makes them.
 pub(crate) fn generate_token() -> Result<Token, ServiceError> {
     let mut bytes = [0u8; 64];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| ServiceError::Internal(format!("no randomness for a token: {e}")))?;
+    getrandom::fill(&mut bytes).map_err(|e| ServiceError::Internal(format!("no randomness for a token: {e}")))?;
     Ok(Token::new(URL_SAFE.encode(bytes)))
 }
 
 /// Validates a request permission, with InfluxDB's messages (contract §1.2).
 fn parse_permission(request: &PermissionRequest) -> Result<Permission, ServiceError> {
     let resource = request.resource.clone().unwrap_or_default();
-    let kind = resource
-        .kind
-        .as_deref()
-        .and_then(ResourceType::parse)
-        .ok_or_else(|| {
-            ServiceError::Invalid(
-                "invalid resource type for permission: unknown resource type for permission".into(),
-            )
-        })?;
-    let action = request
-        .action
-        .as_deref()
-        .and_then(Action::parse)
-        .ok_or_else(|| {
-            ServiceError::Invalid(
-                "invalid action type for permission: unknown action for permission".into(),
-            )
-        })?;
+    let kind = resource.kind.as_deref().and_then(ResourceType::parse).ok_or_else(|| {
+        ServiceError::Invalid("invalid resource type for permission: unknown resource type for permission".into())
+    })?;
+    let action = request.action.as_deref().and_then(Action::parse).ok_or_else(|| {
+        ServiceError::Invalid("invalid action type for permission: unknown action for permission".into())
+    })?;
     Ok(Permission::new(
         action,
         Resource {
@@ -104,16 +91,8 @@ impl Service {
         let user_id = non_empty(query.user_id).map(|v| parse_id(&v)).transpose()?;
         let org_id = non_empty(query.org_id).map(|v| parse_id(&v)).transpose()?;
         let id = non_empty(query.id).map(|v| parse_id(&v)).transpose()?;
-        let user_name = if user_id.is_none() {
-            non_empty(query.user)
-        } else {
-            None
-        };
-        let org_name = if org_id.is_none() {
-            non_empty(query.org)
-        } else {
-            None
-        };
+        let user_name = if user_id.is_none() { non_empty(query.user) } else { None };
+        let org_name = if org_id.is_none() { non_empty(query.org) } else { None };
         let caller = caller.clone();
         let service = self.clone();
         self.blocking(move |store| {
@@ -135,11 +114,7 @@ impl Service {
                     (None, Some(name)) => Some(
                         store
                             .org_by_name(&name)?
-                            .ok_or_else(|| {
-                                ServiceError::NotFound(format!(
-                                    "organization name \"{name}\" not found"
-                                ))
-                            })?
+                            .ok_or_else(|| ServiceError::NotFound(format!("organization name \"{name}\" not found")))?
                             .id,
                     ),
                     (None, None) => None,
@@ -149,10 +124,7 @@ impl Service {
             let mut names = Names::new(store);
             let mut authorizations = Vec::new();
             for auth in candidates {
-                if !record_checks(Action::Read, &auth)
-                    .iter()
-                    .all(|p| caller.may(p))
-                {
+                if !record_checks(Action::Read, &auth).iter().all(|p| caller.may(p)) {
                     continue;
                 }
                 if let Some(view) = names.authorization(&auth, service.shown_token(&auth))? {
@@ -177,22 +149,16 @@ impl Service {
     ) -> Result<AuthorizationView, ServiceError> {
         let requested = request.permissions.unwrap_or_default();
         if requested.is_empty() {
-            return Err(ServiceError::Invalid(
-                "authorization must include permissions".into(),
-            ));
+            return Err(ServiceError::Invalid("authorization must include permissions".into()));
         }
-        let permissions = requested
-            .iter()
-            .map(parse_permission)
-            .collect::<Result<Vec<_>, _>>()?;
+        let permissions = requested.iter().map(parse_permission).collect::<Result<Vec<_>, _>>()?;
         let org_id = request
             .org_id
             .ok_or_else(|| ServiceError::Invalid("org id required: invalid ID".into()))?;
         let status = match request.status.as_deref() {
             None | Some("") => Status::Active,
-            Some(text) => Status::parse(text).ok_or_else(|| {
-                ServiceError::Invalid("invalid status: must be active or inactive".into())
-            })?,
+            Some(text) => Status::parse(text)
+                .ok_or_else(|| ServiceError::Invalid("invalid status: must be active or inactive".into()))?,
         };
         let user_id = request.user_id.unwrap_or(caller.user.id);
 
@@ -200,10 +166,7 @@ impl Service {
             ResourceType::Authorizations,
             org_id,
         )))?;
-        caller.check(&Permission::write(Resource::one(
-            ResourceType::Users,
-            user_id,
-        )))?;
+        caller.check(&Permission::write(Resource::one(ResourceType::Users, user_id)))?;
         for permission in &permissions {
             if !caller.may(permission) {
                 return Err(ServiceError::Forbidden(format!(
@@ -211,10 +174,7 @@ impl Service {
                 )));
             }
         }
-        if permissions
-            .iter()
-            .any(|p| p.resource.kind == ResourceType::Instance)
-        {
+        if permissions.iter().any(|p| p.resource.kind == ResourceType::Instance) {
             // InfluxDB answers 500 here; it is the client's mistake, so we say 400.
             return Err(ServiceError::Invalid(
                 "authorizations cannot be created with the instance type, it is only used during setup".into(),
@@ -268,11 +228,7 @@ impl Service {
 
     /// `GET /api/v2/authorizations/{id}`.
     #[tracing::instrument(skip_all, fields(id = %id))]
-    pub async fn get_authorization(
-        &self,
-        caller: &Caller,
-        id: Id,
-    ) -> Result<AuthorizationView, ServiceError> {
+    pub async fn get_authorization(&self, caller: &Caller, id: Id) -> Result<AuthorizationView, ServiceError> {
         let caller = caller.clone();
         let service = self.clone();
         self.blocking(move |store| {
@@ -307,10 +263,7 @@ impl Service {
             let status = request
                 .status
                 .as_deref()
-                .map(|s| {
-                    Status::parse(s)
-                        .ok_or_else(|| ServiceError::Invalid("unknown authorization status".into()))
-                })
+                .map(|s| Status::parse(s).ok_or_else(|| ServiceError::Invalid("unknown authorization status".into())))
                 .transpose()?;
             let updated = store
                 .update_authorization(id, |auth| {

@@ -21,13 +21,7 @@ pub struct BucketQuery {
     pub after: Option<String>,
 }
 
-fn new_bucket(
-    service: &Service,
-    org_id: Id,
-    name: &str,
-    kind: BucketKind,
-    retention_seconds: i64,
-) -> Bucket {
+fn new_bucket(service: &Service, org_id: Id, name: &str, kind: BucketKind, retention_seconds: i64) -> Bucket {
     let now = service.now();
     Bucket {
         id: service.inner.ids.next(),
@@ -46,36 +40,19 @@ fn new_bucket(
 pub(crate) fn system_buckets(service: &Service, org_id: Id) -> [Bucket; 2] {
     [
         new_bucket(service, org_id, "_tasks", BucketKind::System, 3 * 24 * 3600),
-        new_bucket(
-            service,
-            org_id,
-            "_monitoring",
-            BucketKind::System,
-            7 * 24 * 3600,
-        ),
+        new_bucket(service, org_id, "_monitoring", BucketKind::System, 7 * 24 * 3600),
     ]
 }
 
-pub(crate) fn user_bucket(
-    service: &Service,
-    org_id: Id,
-    name: &str,
-    retention_seconds: i64,
-) -> Bucket {
+pub(crate) fn user_bucket(service: &Service, org_id: Id, name: &str, retention_seconds: i64) -> Bucket {
     new_bucket(service, org_id, name, BucketKind::User, retention_seconds)
 }
 
 impl Service {
     #[tracing::instrument(skip_all)]
-    pub async fn list_buckets(
-        &self,
-        caller: &Caller,
-        query: BucketQuery,
-    ) -> Result<BucketsView, ServiceError> {
+    pub async fn list_buckets(&self, caller: &Caller, query: BucketQuery) -> Result<BucketsView, ServiceError> {
         let (limit, offset) = paging(query.limit, query.offset)?;
-        let org_id = non_empty(query.org_id.clone())
-            .map(|v| parse_id(&v))
-            .transpose()?;
+        let org_id = non_empty(query.org_id.clone()).map(|v| parse_id(&v)).transpose()?;
         let id = non_empty(query.id).map(|v| parse_id(&v)).transpose()?;
         let org_name = if org_id.is_none() {
             non_empty(query.org.clone())
@@ -95,12 +72,7 @@ impl Service {
         self.blocking(move |store| {
             let org_id = match (org_id, org_name) {
                 (Some(id), _) => Some(id),
-                (None, Some(name)) => Some(
-                    store
-                        .org_by_name(&name)?
-                        .ok_or_else(|| org_name_not_found(&name))?
-                        .id,
-                ),
+                (None, Some(name)) => Some(store.org_by_name(&name)?.ok_or_else(|| org_name_not_found(&name))?.id),
                 (None, None) => None,
             };
             let buckets = match id {
@@ -145,10 +117,7 @@ impl Service {
             }
             let buckets: Vec<BucketView> = page.into_iter().map(bucket_view).collect();
             Ok::<_, ServiceError>(BucketsView {
-                links: page_links
-                    .into_iter()
-                    .map(|(k, v)| (k.to_owned(), v))
-                    .collect(),
+                links: page_links.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
                 buckets,
             })
         })
@@ -172,11 +141,7 @@ impl Service {
 
     /// `POST /api/v2/buckets`: needs `write:orgs/<org>/buckets`.
     #[tracing::instrument(skip_all)]
-    pub async fn create_bucket(
-        &self,
-        caller: &Caller,
-        request: BucketPostRequest,
-    ) -> Result<BucketView, ServiceError> {
+    pub async fn create_bucket(&self, caller: &Caller, request: BucketPostRequest) -> Result<BucketView, ServiceError> {
         let org_id = request
             .org_id
             .ok_or_else(|| ServiceError::Invalid("organization id must be provided".into()))?;
@@ -195,14 +160,9 @@ impl Service {
             .first()
             .map_or(0, |r| r.every_seconds);
         if retention_seconds < 0 {
-            return Err(ServiceError::Invalid(
-                "expiration seconds cannot be negative".into(),
-            ));
+            return Err(ServiceError::Invalid("expiration seconds cannot be negative".into()));
         }
-        caller.check(&Permission::write(Resource::in_org(
-            ResourceType::Buckets,
-            org_id,
-        )))?;
+        caller.check(&Permission::write(Resource::in_org(ResourceType::Buckets, org_id)))?;
         let mut bucket = user_bucket(self, org_id, &name, retention_seconds);
         bucket.description = request.description.unwrap_or_default();
         let stored = bucket.clone();

@@ -1,35 +1,57 @@
-//! Authentication (token → caller) and the permission check a caller runs against a record.
+//! Authentication (a token or a session → a caller) and the permission check a caller runs against a record.
 
 use model::permission::any_allows;
-use model::{Authorization, Permission, Token, User};
+use model::{Authorization, Permission, Resource, ResourceType, Token, User};
+use store::Role;
 use thiserror::Error;
 
 use crate::{Service, ServiceError};
 
-/// Who is making a request: the token's record and its (active) user.
+/// How a caller proved who it is.
+#[derive(Debug, Clone)]
+pub enum Credential {
+    /// An API token: its record, permissions and status.
+    Token(Authorization),
+    /// A sign-in session: the user's permissions, computed for this request.
+    Session { permissions: Vec<Permission> },
+}
+
+/// Who is making a request, and with what.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub authorization: Authorization,
     pub user: User,
+    pub credential: Credential,
 }
 
 impl Caller {
+    fn is_active(&self) -> bool {
+        match &self.credential {
+            Credential::Token(auth) => auth.is_active(),
+            Credential::Session { .. } => true,
+        }
+    }
+
+    pub fn permissions(&self) -> &[Permission] {
+        match &self.credential {
+            Credential::Token(auth) => &auth.permissions,
+            Credential::Session { permissions } => permissions,
+        }
+    }
+
     /// Whether the caller holds a permission that allows `required`. An inactive token holds none.
     pub fn may(&self, required: &Permission) -> bool {
-        self.authorization.is_active() && any_allows(&self.authorization.permissions, required)
+        self.is_active() && any_allows(self.permissions(), required)
     }
 
     /// InfluxDB's direct check: 401 `token is inactive`, or 401 `<permission> is unauthorized`.
     pub fn check(&self, required: &Permission) -> Result<(), ServiceError> {
-        if !self.authorization.is_active() {
+        if !self.is_active() {
             return Err(ServiceError::Unauthorized("token is inactive".into()));
         }
-        if any_allows(&self.authorization.permissions, required) {
+        if any_allows(self.permissions(), required) {
             Ok(())
         } else {
-            Err(ServiceError::Unauthorized(format!(
-                "{required} is unauthorized"
-            )))
+            Err(ServiceError::Unauthorized(format!("{required} is unauthorized")))
         }
     }
 }
@@ -37,7 +59,8 @@ impl Caller {
 /// Why a request could not be authenticated.
 #[derive(Debug, Error)]
 pub enum AuthenticationError {
-    /// No such token (never existed, or deleted): 401 `unauthorized access`.
+    /// No such token or session (never existed, deleted, expired), or a wrong password: 401
+    /// `unauthorized access`.
     #[error("unauthorized access")]
     UnknownToken,
     /// The token's user is inactive or gone: 403 `User is inactive`.
@@ -45,6 +68,38 @@ pub enum AuthenticationError {
     InactiveUser,
     #[error(transparent)]
     Service(#[from] ServiceError),
+}
+
+/// What a session of `user` may do (contract §2.3): the instance for the setup user; per org, the owner's or
+/// member's permissions; the union of the user's active tokens; and the user itself.
+pub(crate) fn session_permissions(
+    user: &User,
+    orgs: &[(model::Id, Role)],
+    tokens: &[Authorization],
+) -> Vec<Permission> {
+    let mut permissions = Vec::new();
+    if user.instance_owner {
+        permissions.push(Permission::read(Resource::global(ResourceType::Instance)));
+        permissions.push(Permission::write(Resource::global(ResourceType::Instance)));
+    }
+    for (org, role) in orgs {
+        permissions.push(Permission::read(Resource::one(ResourceType::Orgs, *org)));
+        if *role == Role::Owner {
+            permissions.push(Permission::write(Resource::one(ResourceType::Orgs, *org)));
+        }
+        for kind in ResourceType::ALL.iter().filter(|k| **k != ResourceType::Instance) {
+            permissions.push(Permission::read(Resource::in_org(*kind, *org)));
+            if *role == Role::Owner {
+                permissions.push(Permission::write(Resource::in_org(*kind, *org)));
+            }
+        }
+    }
+    for token in tokens.iter().filter(|t| t.is_active()) {
+        permissions.extend(token.permissions.iter().copied());
+    }
+    permissions.push(Permission::read(Resource::one(ResourceType::Users, user.id)));
+    permissions.push(Permission::write(Resource::one(ResourceType::Users, user.id)));
+    permissions
 }
 
 impl Service {
@@ -64,12 +119,10 @@ impl Service {
             .await?;
         match found {
             None => Err(AuthenticationError::UnknownToken),
-            Some((authorization, Some(user))) if user.status == model::Status::Active => {
-                Ok(Caller {
-                    authorization,
-                    user,
-                })
-            }
+            Some((authorization, Some(user))) if user.status == model::Status::Active => Ok(Caller {
+                user,
+                credential: Credential::Token(authorization),
+            }),
             Some(_) => Err(AuthenticationError::InactiveUser),
         }
     }

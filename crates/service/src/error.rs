@@ -35,11 +35,13 @@ pub enum ServiceError {
 impl From<StoreError> for ServiceError {
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::Conflict(Conflict::TokenExists) => {
-                ServiceError::Conflict("token already exists".into())
-            }
+            StoreError::Conflict(Conflict::TokenExists) => ServiceError::Conflict("token already exists".into()),
             StoreError::Conflict(Conflict::AlreadySetUp) => {
                 ServiceError::Conflict("onboarding has already been completed".into())
+            }
+            StoreError::Unavailable(reason) => {
+                tracing::warn!(%reason, "storage unavailable");
+                ServiceError::Unavailable("storage is unavailable (disk full or read-only); nothing was written".into())
             }
             other => ServiceError::Store(other),
         }

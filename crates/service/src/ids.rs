@@ -21,12 +21,10 @@ impl IdGenerator {
         let mut last = self.last.load(Ordering::Relaxed);
         loop {
             let candidate = floor.max(last + 1);
-            match self.last.compare_exchange_weak(
-                last,
-                candidate,
-                Ordering::Relaxed,
-                Ordering::Relaxed,
-            ) {
+            match self
+                .last
+                .compare_exchange_weak(last, candidate, Ordering::Relaxed, Ordering::Relaxed)
+            {
                 Ok(_) => {
                     // `candidate` is at least 1000, so `Id::new` always accepts it.
                     if let Some(id) = Id::new(candidate) {

@@ -19,6 +19,7 @@ mod ids;
 mod orgs;
 mod passwords;
 mod query;
+mod sessions;
 mod setup;
 mod users;
 mod views;
@@ -30,7 +31,7 @@ use time::OffsetDateTime;
 
 pub use authorizations::AuthorizationQuery;
 pub use buckets::BucketQuery;
-pub use caller::{AuthenticationError, Caller};
+pub use caller::{AuthenticationError, Caller, Credential};
 pub use error::ServiceError;
 pub use orgs::OrgQuery;
 pub use store::Role;
@@ -56,12 +57,15 @@ impl Clock for SystemClock {
 pub struct Options {
     /// Keep only the SHA-256 of new tokens (InfluxDB 2.9's default). Off: keep and return the plaintext (2.7).
     pub hashed_tokens: bool,
+    /// How long a sign-in session lasts.
+    pub session_length: time::Duration,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Self {
             hashed_tokens: true,
+            session_length: time::Duration::minutes(60),
         }
     }
 }
@@ -81,11 +85,7 @@ struct Inner {
 impl Service {
     /// Builds the service. With hashed tokens on, plaintext tokens kept by an earlier run are dropped first, as
     /// InfluxDB does at every start.
-    pub fn new(
-        store: Arc<Store>,
-        clock: Arc<dyn Clock>,
-        options: Options,
-    ) -> Result<Self, ServiceError> {
+    pub fn new(store: Arc<Store>, clock: Arc<dyn Clock>, options: Options) -> Result<Self, ServiceError> {
         if options.hashed_tokens {
             let hashed = store.forget_plaintext_tokens()?;
             if hashed > 0 {
@@ -115,10 +115,7 @@ impl Service {
 
     /// Runs a storage call on the blocking pool, inside the caller's tracing span.
     /// The closure may fail with a [`StoreError`] or a [`ServiceError`].
-    async fn blocking<T, E>(
-        &self,
-        f: impl FnOnce(&Store) -> Result<T, E> + Send + 'static,
-    ) -> Result<T, ServiceError>
+    async fn blocking<T, E>(&self, f: impl FnOnce(&Store) -> Result<T, E> + Send + 'static) -> Result<T, ServiceError>
     where
         T: Send + 'static,
         E: Send + 'static,
@@ -129,9 +126,7 @@ impl Service {
         let joined = tokio::task::spawn_blocking(move || span.in_scope(|| f(&store))).await;
         match joined {
             Ok(result) => Ok(result?),
-            Err(join) => Err(ServiceError::Internal(format!(
-                "storage task failed: {join}"
-            ))),
+            Err(join) => Err(ServiceError::Internal(format!("storage task failed: {join}"))),
         }
     }
 }

@@ -1,8 +1,7 @@
 //! Orgs: list, find, create, update, delete (with everything in them), and members and owners.
 
 use model::wire::{
-    MemberPostRequest, MemberView, MembersView, OrgPatchRequest, OrgPostRequest, OrgView, OrgsView,
-    links,
+    MemberPostRequest, MemberView, MembersView, OrgPatchRequest, OrgPostRequest, OrgView, OrgsView, links,
 };
 use model::{Id, Org, Permission, Resource, ResourceType, User};
 use store::{Conflict, Role, StoreError};
@@ -24,11 +23,7 @@ pub struct OrgQuery {
 
 impl Service {
     #[tracing::instrument(skip_all)]
-    pub async fn list_orgs(
-        &self,
-        caller: &Caller,
-        query: OrgQuery,
-    ) -> Result<OrgsView, ServiceError> {
+    pub async fn list_orgs(&self, caller: &Caller, query: OrgQuery) -> Result<OrgsView, ServiceError> {
         let (limit, offset) = paging(query.limit, query.offset)?;
         let org_id = non_empty(query.org_id).map(|v| parse_id(&v)).transpose()?;
         let user_id = non_empty(query.user_id).map(|v| parse_id(&v)).transpose()?;
@@ -42,11 +37,7 @@ impl Service {
                         .ok_or_else(|| ServiceError::NotFound("organization not found".into()))?,
                 ]
             } else if let Some(name) = name {
-                vec![
-                    store
-                        .org_by_name(&name)?
-                        .ok_or_else(|| org_name_not_found(&name))?,
-                ]
+                vec![store.org_by_name(&name)?.ok_or_else(|| org_name_not_found(&name))?]
             } else {
                 store.orgs()?
             };
@@ -63,9 +54,7 @@ impl Service {
             let orgs = orgs
                 .iter()
                 .filter(|org| member_of.as_ref().is_none_or(|set| set.contains(&org.id)))
-                .filter(|org| {
-                    caller.may(&Permission::read(Resource::one(ResourceType::Orgs, org.id)))
-                })
+                .filter(|org| caller.may(&Permission::read(Resource::one(ResourceType::Orgs, org.id))))
                 .skip(offset)
                 .take(limit)
                 .map(org_view)
@@ -90,11 +79,7 @@ impl Service {
 
     /// `POST /api/v2/orgs`: needs global `write:orgs`; creates the system buckets too.
     #[tracing::instrument(skip_all)]
-    pub async fn create_org(
-        &self,
-        caller: &Caller,
-        request: OrgPostRequest,
-    ) -> Result<OrgView, ServiceError> {
+    pub async fn create_org(&self, caller: &Caller, request: OrgPostRequest) -> Result<OrgView, ServiceError> {
         caller.check(&Permission::write(Resource::global(ResourceType::Orgs)))?;
         let name = request.name.unwrap_or_default();
         if name.trim().is_empty() {
@@ -124,12 +109,7 @@ impl Service {
 
     /// `PATCH /api/v2/orgs/{id}`: `name` and `description`; needs `write:orgs/<id>`.
     #[tracing::instrument(skip_all, fields(id = %id))]
-    pub async fn update_org(
-        &self,
-        caller: &Caller,
-        id: Id,
-        request: OrgPatchRequest,
-    ) -> Result<OrgView, ServiceError> {
+    pub async fn update_org(&self, caller: &Caller, id: Id, request: OrgPatchRequest) -> Result<OrgView, ServiceError> {
         self.org_record(id).await?;
         caller.check(&Permission::write(Resource::one(ResourceType::Orgs, id)))?;
         if request.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
@@ -151,12 +131,10 @@ impl Service {
             })
             .await
             .map_err(|e| match e {
-                ServiceError::Store(StoreError::Conflict(Conflict::OrgName)) => {
-                    ServiceError::Conflict(format!(
-                        "organization with name {} already exists",
-                        name.unwrap_or_default()
-                    ))
-                }
+                ServiceError::Store(StoreError::Conflict(Conflict::OrgName)) => ServiceError::Conflict(format!(
+                    "organization with name {} already exists",
+                    name.unwrap_or_default()
+                )),
                 other => other,
             })?
             .ok_or_else(org_not_found)?;
@@ -178,12 +156,7 @@ impl Service {
 
     /// `GET /api/v2/orgs/{id}/members|owners`: needs `read:orgs/<id>`.
     #[tracing::instrument(skip_all, fields(id = %id))]
-    pub async fn list_members(
-        &self,
-        caller: &Caller,
-        id: Id,
-        role: Role,
-    ) -> Result<MembersView, ServiceError> {
+    pub async fn list_members(&self, caller: &Caller, id: Id, role: Role) -> Result<MembersView, ServiceError> {
         self.org_record(id).await?;
         caller.check(&Permission::read(Resource::one(ResourceType::Orgs, id)))?;
         let users = self
@@ -223,26 +196,16 @@ impl Service {
             .blocking(move |store| store.user(user_id))
             .await?
             .ok_or_else(|| ServiceError::NotFound("user not found".into()))?;
-        self.blocking(move |store| store.add_member(id, user_id, role))
-            .await?;
+        self.blocking(move |store| store.add_member(id, user_id, role)).await?;
         Ok(member_view(&user, role))
     }
 
     /// `DELETE /api/v2/orgs/{id}/members|owners/{userID}`: needs `write:orgs/<id>`.
     #[tracing::instrument(skip_all, fields(id = %id, user = %user))]
-    pub async fn remove_member(
-        &self,
-        caller: &Caller,
-        id: Id,
-        role: Role,
-        user: Id,
-    ) -> Result<(), ServiceError> {
+    pub async fn remove_member(&self, caller: &Caller, id: Id, role: Role, user: Id) -> Result<(), ServiceError> {
         self.org_record(id).await?;
         caller.check(&Permission::write(Resource::one(ResourceType::Orgs, id)))?;
-        if self
-            .blocking(move |store| store.remove_member(id, user, role))
-            .await?
-        {
+        if self.blocking(move |store| store.remove_member(id, user, role)).await? {
             Ok(())
         } else {
             Err(ServiceError::NotFound(match role {

@@ -18,23 +18,17 @@ pub(crate) fn validate(password: &str) -> Result<(), ServiceError> {
 
 pub(crate) fn hash(password: &str) -> Result<String, ServiceError> {
     let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt)
-        .map_err(|e| ServiceError::Internal(format!("no randomness for a salt: {e}")))?;
-    let salt =
-        SaltString::encode_b64(&salt).map_err(|e| ServiceError::Internal(format!("salt: {e}")))?;
+    getrandom::fill(&mut salt).map_err(|e| ServiceError::Internal(format!("no randomness for a salt: {e}")))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| ServiceError::Internal(format!("salt: {e}")))?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|hash| hash.to_string())
         .map_err(|e| ServiceError::Internal(format!("password hash: {e}")))
 }
 
-#[allow(dead_code)] // used by sign-in, which arrives with sessions
 pub(crate) fn verify(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored).is_ok_and(|parsed| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-    })
+    PasswordHash::new(stored)
+        .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
 }
 
 #[cfg(test)]

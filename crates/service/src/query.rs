@@ -11,10 +11,7 @@ pub(crate) fn non_empty(value: Option<String>) -> Option<String> {
 }
 
 /// `limit` and `offset`, as InfluxDB's `DecodeFindOptions` checks them.
-pub(crate) fn paging(
-    limit: Option<String>,
-    offset: Option<String>,
-) -> Result<(usize, usize), ServiceError> {
+pub(crate) fn paging(limit: Option<String>, offset: Option<String>) -> Result<(usize, usize), ServiceError> {
     let limit = match non_empty(limit) {
         None => DEFAULT_LIMIT,
         Some(text) => match text.parse::<usize>() {

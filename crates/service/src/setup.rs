@@ -21,22 +21,16 @@ impl Service {
     #[tracing::instrument(skip_all)]
     pub async fn setup(&self, request: SetupRequest) -> Result<SetupResponse, ServiceError> {
         if !self.setup_allowed().await? {
-            return Err(ServiceError::Conflict(
-                "onboarding has already been completed".into(),
-            ));
+            return Err(ServiceError::Conflict("onboarding has already been completed".into()));
         }
         let username = request.username.unwrap_or_default();
         let org_name = request.org.unwrap_or_default();
         let bucket_name = request.bucket.unwrap_or_default();
-        let missing: Vec<&str> = [
-            ("username", &username),
-            ("org", &org_name),
-            ("bucket", &bucket_name),
-        ]
-        .into_iter()
-        .filter(|(_, value)| value.is_empty())
-        .map(|(field, _)| field)
-        .collect();
+        let missing: Vec<&str> = [("username", &username), ("org", &org_name), ("bucket", &bucket_name)]
+            .into_iter()
+            .filter(|(_, value)| value.is_empty())
+            .map(|(field, _)| field)
+            .collect();
         if !missing.is_empty() {
             return Err(ServiceError::Unprocessable(format!(
                 "onboarding failed: missing required fields [{}]",
@@ -51,25 +45,18 @@ impl Service {
                 Some(
                     tokio::task::spawn_blocking(move || passwords::hash(&password))
                         .await
-                        .map_err(|e| {
-                            ServiceError::Internal(format!("password task failed: {e}"))
-                        })??,
+                        .map_err(|e| ServiceError::Internal(format!("password task failed: {e}")))??,
                 )
             }
         };
         // `retentionPeriodSeconds` wins; the deprecated `retentionPeriodHrs` is, as in InfluxDB, nanoseconds.
-        let retention_seconds = match (
-            request.retention_period_seconds,
-            request.retention_period_hrs,
-        ) {
+        let retention_seconds = match (request.retention_period_seconds, request.retention_period_hrs) {
             (Some(seconds), _) if seconds > 0 => seconds,
             (_, Some(nanos)) if nanos > 0 => nanos / 1_000_000_000,
             _ => 0,
         };
         if retention_seconds < 0 {
-            return Err(ServiceError::Invalid(
-                "expiration seconds cannot be negative".into(),
-            ));
+            return Err(ServiceError::Invalid("expiration seconds cannot be negative".into()));
         }
         let token = match request.token {
             Some(token) if !token.is_empty() => Token::new(token),
@@ -82,6 +69,7 @@ impl Service {
             name: username.clone(),
             status: Status::Active,
             password_hash,
+            instance_owner: true,
         };
         let org = Org {
             id: self.inner.ids.next(),

@@ -17,31 +17,23 @@ pub struct UserQuery {
 
 impl Service {
     #[tracing::instrument(skip_all)]
-    pub async fn list_users(
-        &self,
-        caller: &Caller,
-        query: UserQuery,
-    ) -> Result<UsersView, ServiceError> {
+    pub async fn list_users(&self, caller: &Caller, query: UserQuery) -> Result<UsersView, ServiceError> {
         let id = non_empty(query.id).map(|v| parse_id(&v)).transpose()?;
         let name = non_empty(query.name);
         let caller = caller.clone();
         self.blocking(move |store| {
+            // An ID or a name asks for one user, and an unknown one is 404, as InfluxDB's FindUsers answers.
             let users = match (id, name) {
-                (Some(id), _) => store.user(id)?.into_iter().collect(),
-                (None, Some(name)) => store.user_by_name(&name)?.into_iter().collect(),
+                (Some(id), _) => vec![store.user(id)?.ok_or_else(user_not_found)?],
+                (None, Some(name)) => vec![store.user_by_name(&name)?.ok_or_else(user_not_found)?],
                 (None, None) => store.users()?,
             };
             let users = users
                 .iter()
-                .filter(|user| {
-                    caller.may(&Permission::read(Resource::one(
-                        ResourceType::Users,
-                        user.id,
-                    )))
-                })
+                .filter(|user| caller.may(&Permission::read(Resource::one(ResourceType::Users, user.id))))
                 .map(user_view)
                 .collect();
-            Ok::<_, StoreError>(UsersView {
+            Ok::<_, ServiceError>(UsersView {
                 links: links([("self", "/api/v2/users".to_owned())]),
                 users,
             })
@@ -61,20 +53,13 @@ impl Service {
 
     /// `GET /api/v2/me`: needs `read:users/<own id>`.
     pub async fn me(&self, caller: &Caller) -> Result<UserView, ServiceError> {
-        caller.check(&Permission::read(Resource::one(
-            ResourceType::Users,
-            caller.user.id,
-        )))?;
+        caller.check(&Permission::read(Resource::one(ResourceType::Users, caller.user.id)))?;
         Ok(user_view(&caller.user))
     }
 
     /// `POST /api/v2/users`: needs global `write:users`.
     #[tracing::instrument(skip_all)]
-    pub async fn create_user(
-        &self,
-        caller: &Caller,
-        request: UserPostRequest,
-    ) -> Result<UserView, ServiceError> {
+    pub async fn create_user(&self, caller: &Caller, request: UserPostRequest) -> Result<UserView, ServiceError> {
         caller.check(&Permission::write(Resource::global(ResourceType::Users)))?;
         let name = request.name.unwrap_or_default();
         if name.trim().is_empty() {
@@ -82,15 +67,15 @@ impl Service {
         }
         let status = match request.status.as_deref() {
             None | Some("") => Status::Active,
-            Some(text) => Status::parse(text).ok_or_else(|| {
-                ServiceError::Invalid("invalid user status: must be active or inactive".into())
-            })?,
+            Some(text) => Status::parse(text)
+                .ok_or_else(|| ServiceError::Invalid("invalid user status: must be active or inactive".into()))?,
         };
         let user = User {
             id: self.inner.ids.next(),
             name: name.clone(),
             status,
             password_hash: None,
+            instance_owner: false,
         };
         let stored = user.clone();
         self.blocking(move |store| store.create_user(&stored))
@@ -134,10 +119,7 @@ impl Service {
             .await
             .map_err(|e| match e {
                 ServiceError::Store(StoreError::Conflict(Conflict::UserName)) => {
-                    ServiceError::Conflict(format!(
-                        "user with name {} already exists",
-                        name.unwrap_or_default()
-                    ))
+                    ServiceError::Conflict(format!("user with name {} already exists", name.unwrap_or_default()))
                 }
                 other => other,
             })?
@@ -145,7 +127,8 @@ impl Service {
         Ok(user_view(&updated))
     }
 
-    /// `DELETE /api/v2/users/{id}`: the user, its memberships and its tokens go in one transaction.
+    /// `DELETE /api/v2/users/{id}`: the user and its memberships go in one transaction. Its tokens stay, refused
+    /// with 403 `User is inactive` from the next request on (contract §4.1).
     #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn delete_user(&self, caller: &Caller, id: Id) -> Result<(), ServiceError> {
         self.user_record(id).await?;
@@ -159,12 +142,7 @@ impl Service {
 
     /// `POST /api/v2/users/{id}/password`: needs `write:users/<id>`; the rules are setup's.
     #[tracing::instrument(skip_all, fields(id = %id))]
-    pub async fn set_password(
-        &self,
-        caller: &Caller,
-        id: Id,
-        request: PasswordRequest,
-    ) -> Result<(), ServiceError> {
+    pub async fn set_password(&self, caller: &Caller, id: Id, request: PasswordRequest) -> Result<(), ServiceError> {
         self.user_record(id).await?;
         caller.check(&Permission::write(Resource::one(ResourceType::Users, id)))?;
         let password = request.password.unwrap_or_default();
@@ -179,11 +157,7 @@ impl Service {
     }
 
     /// `PUT /api/v2/me/password`: the caller's own password.
-    pub async fn set_own_password(
-        &self,
-        caller: &Caller,
-        request: PasswordRequest,
-    ) -> Result<(), ServiceError> {
+    pub async fn set_own_password(&self, caller: &Caller, request: PasswordRequest) -> Result<(), ServiceError> {
         self.set_password(caller, caller.user.id, request).await
     }
 
@@ -199,7 +173,5 @@ fn user_not_found() -> ServiceError {
 }
 
 fn parse_status(text: &str) -> Result<Status, ServiceError> {
-    Status::parse(text).ok_or_else(|| {
-        ServiceError::Invalid("invalid user status: must be active or inactive".into())
-    })
+    Status::parse(text).ok_or_else(|| ServiceError::Invalid("invalid user status: must be active or inactive".into()))
 }

@@ -3,8 +3,7 @@
 use std::collections::HashMap;
 
 use model::wire::{
-    AuthorizationView, BucketView, Links, OrgView, PermissionView, ResourceView, RetentionRule,
-    UserView, links,
+    AuthorizationView, BucketView, Links, OrgView, PermissionView, ResourceView, RetentionRule, UserView, links,
 };
 use model::{Authorization, Bucket, BucketKind, Id, Org, Permission, ResourceType, User};
 use store::{Store, StoreError};
@@ -56,10 +55,7 @@ impl<'a> Names<'a> {
 
     /// A permission with the names InfluxDB adds: `name` for an `id` of a bucket, org or user, `org` for an
     /// `orgID`. When the named resource is gone, both are left out.
-    pub(crate) fn permission(
-        &mut self,
-        permission: &Permission,
-    ) -> Result<PermissionView, StoreError> {
+    pub(crate) fn permission(&mut self, permission: &Permission) -> Result<PermissionView, StoreError> {
         let resource = &permission.resource;
         let mut view = ResourceView {
             kind: resource.kind,
@@ -78,19 +74,9 @@ impl<'a> Names<'a> {
             Some(None) => {}
             Some(Some(name)) => {
                 view.name = Some(name);
-                view.org = resource
-                    .org_id
-                    .map(|org| self.org(org))
-                    .transpose()?
-                    .flatten();
+                view.org = resource.org_id.map(|org| self.org(org)).transpose()?.flatten();
             }
-            None => {
-                view.org = resource
-                    .org_id
-                    .map(|org| self.org(org))
-                    .transpose()?
-                    .flatten()
-            }
+            None => view.org = resource.org_id.map(|org| self.org(org)).transpose()?.flatten(),
         }
         Ok(PermissionView {
             action: permission.action,
@@ -98,10 +84,7 @@ impl<'a> Names<'a> {
         })
     }
 
-    pub(crate) fn permissions(
-        &mut self,
-        permissions: &[Permission],
-    ) -> Result<Vec<PermissionView>, StoreError> {
+    pub(crate) fn permissions(&mut self, permissions: &[Permission]) -> Result<Vec<PermissionView>, StoreError> {
         permissions.iter().map(|p| self.permission(p)).collect()
     }
 

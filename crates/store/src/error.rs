@@ -27,10 +27,24 @@ pub enum StoreError {
     AlreadyOpen,
     #[error(transparent)]
     Conflict(#[from] Conflict),
+    /// The disk is full, read-only or failing: writes cannot be made durable now. Nothing was written.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
     #[error("storage: {0}")]
-    Storage(#[from] redb::Error),
+    Storage(redb::Error),
     #[error("record encoding: {0}")]
     Encoding(serde_json::Error),
+}
+
+impl From<redb::Error> for StoreError {
+    fn from(error: redb::Error) -> Self {
+        match error {
+            redb::Error::Io(_) | redb::Error::PreviousIo | redb::Error::DatabaseClosed | redb::Error::Backend(_) => {
+                StoreError::Unavailable(error.to_string())
+            }
+            other => StoreError::Storage(other),
+        }
+    }
 }
 
 /// Lets `?` lift each of redb's error types straight into [`StoreError`].
@@ -38,7 +52,7 @@ macro_rules! from_redb {
     ($($ty:ty),*) => {$(
         impl From<$ty> for StoreError {
             fn from(error: $ty) -> Self {
-                StoreError::Storage(redb::Error::from(error))
+                StoreError::from(redb::Error::from(error))
             }
         }
     )*};

@@ -9,16 +9,17 @@
 //! [`Store`] is synchronous; async callers go through the `service` crate. This crate knows nothing about HTTP.
 
 mod error;
+mod sessions;
 mod tables;
 mod tenancy;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, RwLock, RwLockReadGuard};
+use std::time::{Duration, Instant};
 
 use model::{Authorization, Bucket, Id, Org, TokenHash, User};
-use redb::{
-    Database, ReadTransaction, ReadableDatabase, ReadableTable, ReadableTableMetadata,
-    WriteTransaction,
-};
+use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -28,7 +29,35 @@ pub use tenancy::Role;
 
 /// The database. Cheap to share behind an `Arc`; redb serializes writers and lets readers run alongside them.
 pub struct Store {
-    db: Database,
+    /// `None` only while a recovery could not reopen the file; every call then answers `Unavailable`.
+    db: RwLock<Handle>,
+    /// The file, for reopening after an I/O failure; `None` in memory.
+    path: Option<PathBuf>,
+    /// Set when a write failed for I/O reasons (disk full, read-only): redb then refuses writes until reopened.
+    poisoned: AtomicBool,
+    last_recovery: Mutex<Option<Instant>>,
+}
+
+/// The open database: writable, read-only (the file or its directory refuses writes), or closed (a recovery
+/// could not reopen it).
+enum Handle {
+    Writable(Database),
+    ReadOnly(redb::ReadOnlyDatabase),
+    Closed,
+}
+
+/// A read transaction, with the lock that keeps the database from being swapped under it.
+pub(crate) struct Reader<'a> {
+    txn: ReadTransaction,
+    _db: RwLockReadGuard<'a, Handle>,
+}
+
+impl std::ops::Deref for Reader<'_> {
+    type Target = ReadTransaction;
+
+    fn deref(&self) -> &ReadTransaction {
+        &self.txn
+    }
 }
 
 /// Filters of `GET /api/v2/authorizations`, already resolved to IDs and ANDed.
@@ -51,21 +80,37 @@ impl Store {
     /// Opens (or creates) the database file. A second process on the same file fails at once with
     /// [`StoreError::AlreadyOpen`].
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let db = Database::create(path).map_err(|e| match e {
-            redb::DatabaseError::DatabaseAlreadyOpen => StoreError::AlreadyOpen,
-            other => StoreError::from(other),
-        })?;
-        Self::init(db)
+        match open_file(path) {
+            Ok(db) => Self::init(Handle::Writable(db), Some(path.to_path_buf())),
+            // A file we may read but not write: serve reads, refuse writes with `Unavailable`, and keep trying.
+            Err(StoreError::Unavailable(reason)) if path.exists() => {
+                tracing::error!(%reason, "the database cannot be written; serving reads only until it can");
+                let db = redb::ReadOnlyDatabase::open(path).map_err(StoreError::from)?;
+                let store = Self::with_handle(Handle::ReadOnly(db), Some(path.to_path_buf()));
+                store.poisoned.store(true, Ordering::Release);
+                Ok(store)
+            }
+            Err(other) => Err(other),
+        }
     }
 
     /// A throw-away database held in memory (redb's `InMemoryBackend`).
     pub fn in_memory() -> Result<Self, StoreError> {
         let db = Database::builder().create_with_backend(redb::backends::InMemoryBackend::new())?;
-        Self::init(db)
+        Self::init(Handle::Writable(db), None)
     }
 
-    fn init(db: Database) -> Result<Self, StoreError> {
-        let store = Self { db };
+    fn with_handle(handle: Handle, path: Option<PathBuf>) -> Self {
+        Self {
+            db: RwLock::new(handle),
+            path,
+            poisoned: AtomicBool::new(false),
+            last_recovery: Mutex::new(None),
+        }
+    }
+
+    fn init(handle: Handle, path: Option<PathBuf>) -> Result<Self, StoreError> {
+        let store = Self::with_handle(handle, path);
         store.write(|txn| {
             tables::create_all(txn)?;
             Ok(())
@@ -73,19 +118,76 @@ impl Store {
         Ok(store)
     }
 
-    fn write<T>(
-        &self,
-        f: impl FnOnce(&WriteTransaction) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        let txn = self.db.begin_write()?;
-        // On error the transaction is dropped uncommitted, which aborts it: nothing of a failed write is kept.
-        let out = f(&txn)?;
-        txn.commit()?;
-        Ok(out)
+    fn db(&self) -> RwLockReadGuard<'_, Handle> {
+        self.db.read().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn read(&self) -> Result<ReadTransaction, StoreError> {
-        Ok(self.db.begin_read()?)
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&WriteTransaction) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        if self.poisoned.load(Ordering::Acquire) {
+            self.try_recover();
+        }
+        let result = (|| {
+            let guard = self.db();
+            let Handle::Writable(db) = &*guard else {
+                return Err(closed());
+            };
+            let txn = db.begin_write()?;
+            // On error the transaction is dropped uncommitted, which aborts it: nothing of a failed write is kept.
+            let out = f(&txn)?;
+            txn.commit()?;
+            Ok(out)
+        })();
+        if let Err(StoreError::Unavailable(reason)) = &result
+            && !self.poisoned.swap(true, Ordering::AcqRel)
+        {
+            tracing::error!(%reason, "a write failed for lack of storage; writes answer 503 until it recovers");
+        }
+        result
+    }
+
+    pub(crate) fn read(&self) -> Result<Reader<'_>, StoreError> {
+        let guard = self.db();
+        let txn = match &*guard {
+            Handle::Writable(db) => db.begin_read()?,
+            Handle::ReadOnly(db) => db.begin_read()?,
+            Handle::Closed => return Err(closed()),
+        };
+        Ok(Reader { txn, _db: guard })
+    }
+
+    /// After an I/O failure redb refuses further writes until the file is reopened. At most once a second, when
+    /// the data directory takes a probe write again (space is back, or it is writable again), wait for the
+    /// transactions in flight, close the file and reopen it.
+    fn try_recover(&self) {
+        let Some(path) = &self.path else { return };
+        {
+            let mut last = self
+                .last_recovery
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if last.is_some_and(|at| at.elapsed() < Duration::from_secs(1)) {
+                return;
+            }
+            *last = Some(Instant::now());
+        }
+        if !has_room(path) {
+            return;
+        }
+        let mut slot = self.db.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *slot = Handle::Closed;
+        match open_file(path) {
+            Ok(db) => {
+                *slot = Handle::Writable(db);
+                self.poisoned.store(false, Ordering::Release);
+                tracing::info!("storage recovered; writes are accepted again");
+            }
+            Err(error) => {
+                tracing::error!(%error, "could not reopen the database for writing; serving reads only");
+                if let Ok(db) = redb::ReadOnlyDatabase::open(path) {
+                    *slot = Handle::ReadOnly(db);
+                }
+            }
+        }
     }
 
     // -- setup ---------------------------------------------------------------------------------------------------
@@ -129,10 +231,7 @@ impl Store {
     }
 
     /// The authorization whose token hashes to `hash`, if any.
-    pub fn authorization_by_token(
-        &self,
-        hash: &TokenHash,
-    ) -> Result<Option<Authorization>, StoreError> {
+    pub fn authorization_by_token(&self, hash: &TokenHash) -> Result<Option<Authorization>, StoreError> {
         let txn = self.read()?;
         let index = txn.open_table(AUTHORIZATIONS_BY_TOKEN)?;
         let Some(id) = index.get(hash.as_bytes().as_slice())?.map(|g| g.value()) else {
@@ -145,10 +244,7 @@ impl Store {
     }
 
     /// Authorizations matching `filter`, in ascending ID order.
-    pub fn authorizations(
-        &self,
-        filter: AuthorizationFilter,
-    ) -> Result<Vec<Authorization>, StoreError> {
+    pub fn authorizations(&self, filter: AuthorizationFilter) -> Result<Vec<Authorization>, StoreError> {
         let txn = self.read()?;
         let table = txn.open_table(AUTHORIZATIONS)?;
         let ids: Vec<u64> = match (filter.user_id, filter.org_id) {
@@ -200,6 +296,22 @@ impl Store {
     /// Drops every stored plaintext token (the hash stays), as InfluxDB does at start with hashed tokens on.
     /// Returns how many records changed.
     pub fn forget_plaintext_tokens(&self) -> Result<usize, StoreError> {
+        // Look first, so that a start with nothing to change writes nothing (and works on a read-only file).
+        let any = {
+            let txn = self.read()?;
+            let table = txn.open_table(AUTHORIZATIONS)?;
+            let mut any = false;
+            for entry in table.iter()? {
+                if decode::<Authorization>(entry?.1.value())?.token.is_some() {
+                    any = true;
+                    break;
+                }
+            }
+            any
+        };
+        if !any {
+            return Ok(0);
+        }
         self.write(|txn| {
             let mut table = txn.open_table(AUTHORIZATIONS)?;
             let mut changed = Vec::new();
@@ -247,20 +359,13 @@ impl Store {
     // -- orgs ----------------------------------------------------------------------------------------------------
 
     /// Creates an org with its buckets, and `owner` as its owner, in one transaction.
-    pub fn create_org(
-        &self,
-        org: &Org,
-        buckets: &[Bucket],
-        owner: Option<Id>,
-    ) -> Result<(), StoreError> {
+    pub fn create_org(&self, org: &Org, buckets: &[Bucket], owner: Option<Id>) -> Result<(), StoreError> {
         self.write(|txn| {
             put_org(txn, org)?;
             if let Some(owner) = owner {
                 tenancy::put_member(txn, org.id, owner, Role::Owner)?;
             }
-            buckets
-                .iter()
-                .try_for_each(|bucket| put_bucket(txn, bucket))
+            buckets.iter().try_for_each(|bucket| put_bucket(txn, bucket))
         })
     }
 
@@ -320,17 +425,38 @@ impl Store {
     }
 }
 
+fn open_file(path: &Path) -> Result<Database, StoreError> {
+    Database::create(path).map_err(|e| match e {
+        redb::DatabaseError::DatabaseAlreadyOpen => StoreError::AlreadyOpen,
+        other => StoreError::from(other),
+    })
+}
+
+fn closed() -> StoreError {
+    StoreError::Unavailable("the database cannot be written now".into())
+}
+
+/// Whether the database's directory takes a small synced write: a probe for "space is back / writable again".
+fn has_room(path: &Path) -> bool {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let probe = dir.join(".influx-authz-probe");
+    let written = std::fs::File::create(&probe).and_then(|mut file| {
+        std::io::Write::write_all(&mut file, &[0u8; 256 * 1024])?;
+        file.sync_all()
+    });
+    let _ = std::fs::remove_file(&probe);
+    written.is_ok()
+}
+
 // -- helpers inside a write transaction --------------------------------------------------------------------------
 
 /// Removes an authorization with its token, user and org index entries.
-fn remove_authorization(
-    txn: &WriteTransaction,
-    id: Id,
-) -> Result<Option<Authorization>, StoreError> {
+fn remove_authorization(txn: &WriteTransaction, id: Id) -> Result<Option<Authorization>, StoreError> {
     let mut table = txn.open_table(AUTHORIZATIONS)?;
-    let removed = table
-        .remove(id.get())?
-        .map(|g| decode::<Authorization>(g.value()));
+    let removed = table.remove(id.get())?.map(|g| decode::<Authorization>(g.value()));
     let Some(auth) = removed.transpose()? else {
         return Ok(None);
     };
@@ -434,9 +560,7 @@ fn get_json<T: DeserializeOwned>(
     table.get(id)?.map(|g| decode(g.value())).transpose()
 }
 
-fn all_json<T: DeserializeOwned>(
-    table: &impl ReadableTable<u64, &'static [u8]>,
-) -> Result<Vec<T>, StoreError> {
+fn all_json<T: DeserializeOwned>(table: &impl ReadableTable<u64, &'static [u8]>) -> Result<Vec<T>, StoreError> {
     let mut out = Vec::new();
     for entry in table.iter()? {
         let (_, value) = entry?;

@@ -4,11 +4,9 @@ use redb::{TableDefinition, WriteTransaction};
 
 pub(crate) type PairIndex = TableDefinition<'static, (u64, u64), ()>;
 
-pub(crate) const AUTHORIZATIONS: TableDefinition<u64, &[u8]> =
-    TableDefinition::new("authorizations");
+pub(crate) const AUTHORIZATIONS: TableDefinition<u64, &[u8]> = TableDefinition::new("authorizations");
 /// SHA-256 of the token → authorization ID. Never keyed by the plaintext.
-pub(crate) const AUTHORIZATIONS_BY_TOKEN: TableDefinition<&[u8], u64> =
-    TableDefinition::new("authorizations_by_token");
+pub(crate) const AUTHORIZATIONS_BY_TOKEN: TableDefinition<&[u8], u64> = TableDefinition::new("authorizations_by_token");
 pub(crate) const AUTHORIZATIONS_BY_USER: PairIndex = TableDefinition::new("authorizations_by_user");
 pub(crate) const AUTHORIZATIONS_BY_ORG: PairIndex = TableDefinition::new("authorizations_by_org");
 
@@ -20,13 +18,15 @@ pub(crate) const ORGS_BY_NAME: TableDefinition<&str, u64> = TableDefinition::new
 
 pub(crate) const BUCKETS: TableDefinition<u64, &[u8]> = TableDefinition::new("buckets");
 pub(crate) const BUCKETS_BY_ORG: PairIndex = TableDefinition::new("buckets_by_org");
-pub(crate) const BUCKETS_BY_ORG_NAME: TableDefinition<(u64, &str), u64> =
-    TableDefinition::new("buckets_by_org_name");
+pub(crate) const BUCKETS_BY_ORG_NAME: TableDefinition<(u64, &str), u64> = TableDefinition::new("buckets_by_org_name");
 
 /// (org, user) → role of that user in that org ([`crate::Role`] as a byte).
 pub(crate) const ORG_MEMBERS: TableDefinition<(u64, u64), u8> = TableDefinition::new("org_members");
 /// (user, org) → the same role: the reverse index, for "which orgs is this user in".
 pub(crate) const USER_ORGS: TableDefinition<(u64, u64), u8> = TableDefinition::new("user_orgs");
+
+/// SHA-256 of a session key → the session, as JSON.
+pub(crate) const SESSIONS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("sessions");
 
 /// Opens every table once so that read transactions never meet a missing one.
 pub(crate) fn create_all(txn: &WriteTransaction) -> Result<(), redb::Error> {
@@ -43,5 +43,6 @@ pub(crate) fn create_all(txn: &WriteTransaction) -> Result<(), redb::Error> {
     txn.open_table(BUCKETS_BY_ORG_NAME)?;
     txn.open_table(ORG_MEMBERS)?;
     txn.open_table(USER_ORGS)?;
+    txn.open_table(SESSIONS)?;
     Ok(())
 }

@@ -6,9 +6,7 @@ use model::{Bucket, Id, Org, User};
 use redb::{ReadableTable, WriteTransaction};
 
 use crate::tables::*;
-use crate::{
-    Conflict, Store, StoreError, decode, encode, get_json, owned_ids, remove_authorization,
-};
+use crate::{Conflict, Store, StoreError, decode, encode, get_json, owned_ids, remove_authorization};
 
 /// A user's role in an org.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -30,12 +28,7 @@ impl Role {
     }
 }
 
-pub(crate) fn put_member(
-    txn: &WriteTransaction,
-    org: Id,
-    user: Id,
-    role: Role,
-) -> Result<(), StoreError> {
+pub(crate) fn put_member(txn: &WriteTransaction, org: Id, user: Id, role: Role) -> Result<(), StoreError> {
     txn.open_table(ORG_MEMBERS)?
         .insert((org.get(), user.get()), role.to_byte())?;
     txn.open_table(USER_ORGS)?
@@ -50,10 +43,7 @@ fn remove_member_pair(txn: &WriteTransaction, org: u64, user: u64) -> Result<(),
 }
 
 /// The second halves of `(first, second)` keys under `first`, with their roles.
-fn pairs_with_role(
-    table: &impl ReadableTable<(u64, u64), u8>,
-    first: Id,
-) -> Result<Vec<(Id, Role)>, StoreError> {
+fn pairs_with_role(table: &impl ReadableTable<(u64, u64), u8>, first: Id) -> Result<Vec<(Id, Role)>, StoreError> {
     let mut out = Vec::new();
     for entry in table.range((first.get(), 0)..=(first.get(), u64::MAX))? {
         let (key, role) = entry?;
@@ -66,11 +56,7 @@ fn pairs_with_role(
 
 impl Store {
     /// Applies `change` and stores the user, keeping the name index right. `None` when there is no such user.
-    pub fn update_user(
-        &self,
-        id: Id,
-        change: impl FnOnce(&mut User),
-    ) -> Result<Option<User>, StoreError> {
+    pub fn update_user(&self, id: Id, change: impl FnOnce(&mut User)) -> Result<Option<User>, StoreError> {
         self.write(|txn| {
             let mut users = txn.open_table(USERS)?;
             let Some(mut user) = get_json::<User>(&users, id.get())? else {
@@ -91,7 +77,7 @@ impl Store {
         })
     }
 
-    /// Removes the user, its memberships and its authorizations. `false` when there was none.
+    /// Removes the user and its memberships. `false` when there was none.
     pub fn delete_user(&self, id: Id) -> Result<bool, StoreError> {
         self.write(|txn| {
             let removed = txn
@@ -102,11 +88,6 @@ impl Store {
                 return Ok(false);
             };
             txn.open_table(USERS_BY_NAME)?.remove(user.name.as_str())?;
-            for auth in owned_ids(txn, AUTHORIZATIONS_BY_USER, id)? {
-                if let Some(auth) = Id::new(auth) {
-                    remove_authorization(txn, auth)?;
-                }
-            }
             let orgs = pairs_with_role(&txn.open_table(USER_ORGS)?, id)?;
             for (org, _) in orgs {
                 remove_member_pair(txn, org.get(), id.get())?;
@@ -116,11 +97,7 @@ impl Store {
     }
 
     /// Applies `change` and stores the org, keeping the name index right. `None` when there is no such org.
-    pub fn update_org(
-        &self,
-        id: Id,
-        change: impl FnOnce(&mut Org),
-    ) -> Result<Option<Org>, StoreError> {
+    pub fn update_org(&self, id: Id, change: impl FnOnce(&mut Org)) -> Result<Option<Org>, StoreError> {
         self.write(|txn| {
             let mut orgs = txn.open_table(ORGS)?;
             let Some(mut org) = get_json::<Org>(&orgs, id.get())? else {

@@ -28,10 +28,7 @@ fn delete_removes_record_and_token_index_together() {
     let store = Store::in_memory().unwrap();
     store.create_authorization(&auth(1, 10, 20, "t1")).unwrap();
     let hash = Token::new("t1").hash();
-    assert_eq!(
-        store.authorization_by_token(&hash).unwrap().unwrap().id,
-        id(1)
-    );
+    assert_eq!(store.authorization_by_token(&hash).unwrap().unwrap().id, id(1));
 
     assert!(store.delete_authorization(id(1)).unwrap());
 
@@ -52,12 +49,8 @@ fn delete_removes_record_and_token_index_together() {
 #[test]
 fn duplicate_token_is_refused_and_nothing_is_written() {
     let store = Store::in_memory().unwrap();
-    store
-        .create_authorization(&auth(1, 10, 20, "same"))
-        .unwrap();
-    let err = store
-        .create_authorization(&auth(2, 11, 21, "same"))
-        .unwrap_err();
+    store.create_authorization(&auth(1, 10, 20, "same")).unwrap();
+    let err = store.create_authorization(&auth(2, 11, 21, "same")).unwrap_err();
     assert!(matches!(err, StoreError::Conflict(Conflict::TokenExists)));
     assert!(store.authorization(id(2)).unwrap().is_none());
     assert!(
@@ -112,9 +105,7 @@ fn filters_by_user_and_org_and_both() {
 #[test]
 fn forgetting_plaintext_keeps_the_hash_lookup() {
     let store = Store::in_memory().unwrap();
-    store
-        .create_authorization(&auth(1, 10, 20, "secret"))
-        .unwrap();
+    store.create_authorization(&auth(1, 10, 20, "secret")).unwrap();
     assert_eq!(store.forget_plaintext_tokens().unwrap(), 1);
     let found = store
         .authorization_by_token(&Token::new("secret").hash())
@@ -140,6 +131,7 @@ fn user_names_are_unique() {
         name: "u".into(),
         status: Status::Active,
         password_hash: None,
+        instance_owner: false,
     };
     store.create_user(&user).unwrap();
     let again = User { id: id(2), ..user };

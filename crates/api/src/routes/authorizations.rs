@@ -14,10 +14,7 @@ use crate::{ApiError, AppState};
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v2/authorizations", get(list).post(create))
-        .route(
-            "/api/v2/authorizations/{id}",
-            get(find).patch(update).delete(remove),
-        )
+        .route("/api/v2/authorizations/{id}", get(find).patch(update).delete(remove))
 }
 
 async fn list(
@@ -68,9 +65,7 @@ async fn update(
 ) -> Result<impl IntoResponse, ApiError> {
     Ok(Pretty(
         StatusCode::OK,
-        app.service
-            .update_authorization(&caller, id, request)
-            .await?,
+        app.service.update_authorization(&caller, id, request).await?,
     ))
 }
 

@@ -1,6 +1,8 @@
 //! One router function per resource.
 
 pub(crate) mod authorizations;
+pub(crate) mod session;
 pub(crate) mod setup;
 pub(crate) mod system;
 pub(crate) mod tenants;
+pub(crate) mod ui;

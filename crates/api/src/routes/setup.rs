@@ -27,8 +27,5 @@ async fn setup(
     State(app): State<AppState>,
     JsonBody(request): JsonBody<SetupRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    Ok(Pretty(
-        StatusCode::CREATED,
-        app.service.setup(request).await?,
-    ))
+    Ok(Pretty(StatusCode::CREATED, app.service.setup(request).await?))
 }

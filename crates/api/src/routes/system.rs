@@ -16,6 +16,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/ping", get(ping).head(ping))
         .route("/health", get(health))
         .route("/ready", get(ready))
+        .route("/metrics", get(metrics))
         .route("/api/v2", get(api_root))
         .route("/api/v2/resources", get(resources))
 }
@@ -29,6 +30,26 @@ fn json_text(status: StatusCode, text: String) -> Response {
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    response
+}
+
+/// Prometheus text format: failed authentications (never with the token), and how many were rate-limited.
+async fn metrics(State(app): State<AppState>) -> Response {
+    let body = format!(
+        "# HELP influx_authz_auth_failures_total Requests refused for an unknown, deleted or missing token or session.\n\
+         # TYPE influx_authz_auth_failures_total counter\n\
+         influx_authz_auth_failures_total {}\n\
+         # HELP influx_authz_auth_rate_limited_total Requests refused with 429 after too many failed authentications.\n\
+         # TYPE influx_authz_auth_rate_limited_total counter\n\
+         influx_authz_auth_rate_limited_total {}\n",
+        app.auth_failures.total(),
+        app.auth_failures.limited(),
+    );
+    let mut response = (StatusCode::OK, body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4"),
     );
     response
 }

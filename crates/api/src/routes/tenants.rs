@@ -6,8 +6,8 @@ use axum::routing::{delete, get, post, put};
 use axum::{Extension, Router};
 use http::StatusCode;
 use model::wire::{
-    BucketPostRequest, MemberPostRequest, OrgPatchRequest, OrgPostRequest, PasswordRequest,
-    UserPatchRequest, UserPostRequest,
+    BucketPostRequest, MemberPostRequest, OrgPatchRequest, OrgPostRequest, PasswordRequest, UserPatchRequest,
+    UserPostRequest,
 };
 use service::{BucketQuery, Caller, OrgQuery, Role, UserQuery};
 
@@ -17,14 +17,8 @@ use crate::{ApiError, AppState};
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v2/orgs", get(list_orgs).post(create_org))
-        .route(
-            "/api/v2/orgs/{id}",
-            get(find_org).patch(update_org).delete(delete_org),
-        )
-        .route(
-            "/api/v2/orgs/{id}/members",
-            get(list_members).post(add_member),
-        )
+        .route("/api/v2/orgs/{id}", get(find_org).patch(update_org).delete(delete_org))
+        .route("/api/v2/orgs/{id}/members", get(list_members).post(add_member))
         .route("/api/v2/orgs/{id}/members/{user}", delete(remove_member))
         .route("/api/v2/orgs/{id}/owners", get(list_owners).post(add_owner))
         .route("/api/v2/orgs/{id}/owners/{user}", delete(remove_owner))
@@ -52,10 +46,7 @@ async fn list_orgs(
         limit: params.get("limit"),
         offset: params.get("offset"),
     };
-    Ok(Pretty(
-        StatusCode::OK,
-        app.service.list_orgs(&caller, query).await?,
-    ))
+    Ok(Pretty(StatusCode::OK, app.service.list_orgs(&caller, query).await?))
 }
 
 async fn create_org(
@@ -74,10 +65,7 @@ async fn find_org(
     Extension(caller): Extension<Caller>,
     PathId(id): PathId,
 ) -> Result<impl IntoResponse, ApiError> {
-    Ok(Pretty(
-        StatusCode::OK,
-        app.service.get_org(&caller, id).await?,
-    ))
+    Ok(Pretty(StatusCode::OK, app.service.get_org(&caller, id).await?))
 }
 
 async fn list_users(
@@ -89,10 +77,7 @@ async fn list_users(
         name: params.get("name"),
         id: params.get("id"),
     };
-    Ok(Pretty(
-        StatusCode::OK,
-        app.service.list_users(&caller, query).await?,
-    ))
+    Ok(Pretty(StatusCode::OK, app.service.list_users(&caller, query).await?))
 }
 
 async fn create_user(
@@ -111,16 +96,10 @@ async fn find_user(
     Extension(caller): Extension<Caller>,
     PathId(id): PathId,
 ) -> Result<impl IntoResponse, ApiError> {
-    Ok(Pretty(
-        StatusCode::OK,
-        app.service.get_user(&caller, id).await?,
-    ))
+    Ok(Pretty(StatusCode::OK, app.service.get_user(&caller, id).await?))
 }
 
-async fn me(
-    State(app): State<AppState>,
-    Extension(caller): Extension<Caller>,
-) -> Result<impl IntoResponse, ApiError> {
+async fn me(State(app): State<AppState>, Extension(caller): Extension<Caller>) -> Result<impl IntoResponse, ApiError> {
     Ok(Pretty(StatusCode::OK, app.service.me(&caller).await?))
 }
 
@@ -138,10 +117,7 @@ async fn list_buckets(
         offset: params.get("offset"),
         after: params.get("after"),
     };
-    Ok(Pretty(
-        StatusCode::OK,
-        app.service.list_buckets(&caller, query).await?,
-    ))
+    Ok(Pretty(StatusCode::OK, app.service.list_buckets(&caller, query).await?))
 }
 
 async fn create_bucket(
@@ -160,10 +136,7 @@ async fn find_bucket(
     Extension(caller): Extension<Caller>,
     PathId(id): PathId,
 ) -> Result<impl IntoResponse, ApiError> {
-    Ok(Pretty(
-        StatusCode::OK,
-        app.service.get_bucket(&caller, id).await?,
-    ))
+    Ok(Pretty(StatusCode::OK, app.service.get_bucket(&caller, id).await?))
 }
 
 async fn update_org(
@@ -215,10 +188,7 @@ async fn add_member(
     PathId(id): PathId,
     JsonBody(request): JsonBody<MemberPostRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let added = app
-        .service
-        .add_member(&caller, id, Role::Member, request)
-        .await?;
+    let added = app.service.add_member(&caller, id, Role::Member, request).await?;
     Ok(Pretty(StatusCode::CREATED, added))
 }
 
@@ -228,10 +198,7 @@ async fn add_owner(
     PathId(id): PathId,
     JsonBody(request): JsonBody<MemberPostRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let added = app
-        .service
-        .add_member(&caller, id, Role::Owner, request)
-        .await?;
+    let added = app.service.add_member(&caller, id, Role::Owner, request).await?;
     Ok(Pretty(StatusCode::CREATED, added))
 }
 
@@ -240,9 +207,7 @@ async fn remove_member(
     Extension(caller): Extension<Caller>,
     MemberPath(org, user): MemberPath,
 ) -> Result<StatusCode, ApiError> {
-    app.service
-        .remove_member(&caller, org, Role::Member, user)
-        .await?;
+    app.service.remove_member(&caller, org, Role::Member, user).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -251,9 +216,7 @@ async fn remove_owner(
     Extension(caller): Extension<Caller>,
     MemberPath(org, user): MemberPath,
 ) -> Result<StatusCode, ApiError> {
-    app.service
-        .remove_member(&caller, org, Role::Owner, user)
-        .await?;
+    app.service.remove_member(&caller, org, Role::Owner, user).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,0 +1,57 @@
+//! `POST /api/v2/signin` (Basic auth → the `influxdb-oss-session` cookie) and `POST /api/v2/signout`.
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+use service::AuthenticationError;
+
+use crate::middleware::{SESSION_COOKIE, session_key};
+use crate::{ApiError, AppState};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v2/signin", post(sign_in))
+        .route("/api/v2/signout", post(sign_out))
+}
+
+/// `Authorization: Basic base64(user:password)`.
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
+    let (user, password) = decoded.split_once(':')?;
+    Some((user.to_owned(), password.to_owned()))
+}
+
+fn cookie(value: &str, max_age_seconds: i64) -> Result<HeaderValue, ApiError> {
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={value}; Path=/api/; Max-Age={max_age_seconds}; HttpOnly; SameSite=Strict"
+    ))
+    .map_err(|_| ApiError::InvalidInput("unusable session key".into()))
+}
+
+async fn sign_in(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let (user, password) = basic_credentials(&headers).ok_or(AuthenticationError::UnknownToken)?;
+    let (key, length) = app.service.sign_in(user, password).await?;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, cookie(key.expose(), length.whole_seconds())?);
+    Ok(response)
+}
+
+async fn sign_out(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    if let Some(key) = session_key(&headers) {
+        app.service.sign_out(key).await?;
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(header::SET_COOKIE, cookie("", 0)?);
+    Ok(response)
+}

@@ -1,0 +1,65 @@
+//! `influx-authz auth …` and `influx-authz setup`: a drop-in for the `influx auth` and `influx setup` commands of
+//! InfluxDB's CLI, with the same flags, environment variables, configs file, HTTP requests and output (contract §8),
+//! plus a `Status` column.
+//!
+//! # Layout
+//! - [`args`]: the clap definitions, with influx's flag names and the help text.
+//! - `configs`: the influx CLI's TOML configs file (`~/.influxdbv2/configs`), read by every command, written by setup.
+//! - `http`: a blocking HTTP client that reports InfluxDB errors on one line and never prints the token.
+//! - `auth`, `setup`: the request flows.
+//! - `output`, `tabwriter`: influx's tables (Go `text/tabwriter` alignment) and its `--json` form.
+//!
+//! This crate is a client: it talks HTTP and never opens the database, and it needs no async runtime, so the
+//! binary can run it before (instead of) starting the server.
+
+pub mod args;
+mod auth;
+mod configs;
+mod http;
+mod output;
+mod setup;
+mod tabwriter;
+
+use std::fmt;
+use std::process::ExitCode;
+
+pub use args::{AuthArgs, SetupArgs};
+
+/// A failed command: one line for stderr.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error(String);
+
+impl Error {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Runs `influx-authz auth …`; prints `Error: …` on one line and fails on error.
+pub fn auth(args: AuthArgs) -> ExitCode {
+    finish(auth::run(args))
+}
+
+/// Runs `influx-authz setup`; prints `Error: …` on one line and fails on error.
+pub fn setup(args: SetupArgs) -> ExitCode {
+    finish(setup::run(args))
+}
+
+fn finish(result: Result<(), Error>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let line = error.to_string().replace(['\n', '\r'], " ");
+            eprintln!("Error: {line}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,247 @@
+//! What `auth` and `setup` print: influx's tab-aligned tables (plus a `Status` column) and influx's `--json` form.
+
+use std::io::Write;
+
+use model::wire::{AuthorizationView, PermissionView};
+use serde::Serialize;
+
+use crate::{Error, tabwriter};
+
+/// A token as influx prints it (`--json` field names and order).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TokenRow {
+    pub id: String,
+    pub description: String,
+    pub token: String,
+    pub status: String,
+    #[serde(rename = "userName")]
+    pub user_name: String,
+    #[serde(rename = "userID")]
+    pub user_id: String,
+    pub permissions: Vec<String>,
+}
+
+impl From<&AuthorizationView> for TokenRow {
+    fn from(auth: &AuthorizationView) -> Self {
+        Self {
+            id: auth.id.to_string(),
+            description: auth.description.clone(),
+            token: auth.token.clone(),
+            status: auth.status.clone(),
+            user_name: auth.user.clone(),
+            user_id: auth.user_id.to_string(),
+            permissions: auth.permissions.iter().map(permission_string).collect(),
+        }
+    }
+}
+
+/// The influx CLI's form of a permission: `action:` + `orgs/<orgID>` (if any) + `/<type>` + `/<id>` (if any), so a
+/// global one reads `read:/authorizations` (the server's own form would be `read:authorizations`).
+pub fn permission_string(permission: &PermissionView) -> String {
+    let resource = &permission.resource;
+    let mut text = format!("{}:", permission.action.as_str());
+    if let Some(org) = resource.org_id {
+        text.push_str(&format!("orgs/{org}"));
+    }
+    text.push('/');
+    text.push_str(resource.kind.as_str());
+    if let Some(id) = resource.id {
+        text.push_str(&format!("/{id}"));
+    }
+    text
+}
+
+/// Go's `%v` of a `[]string`: `[a b c]`.
+fn go_list(items: &[String]) -> String {
+    format!("[{}]", items.join(" "))
+}
+
+/// Table headers and the tab-separated rows, aligned.
+pub fn table(headers: &[&str], rows: &[Vec<String>], hide_headers: bool) -> String {
+    let mut text = String::new();
+    if !hide_headers {
+        text.push_str(&headers.join("\t"));
+        text.push('\n');
+    }
+    for row in rows {
+        text.push_str(&row.join("\t"));
+        text.push('\n');
+    }
+    tabwriter::align(&text)
+}
+
+/// The token table: influx's columns with `Status` before `Permissions`, and `Deleted` last for `delete`.
+pub fn token_table(tokens: &[TokenRow], deleted: bool, hide_headers: bool) -> String {
+    let mut headers = vec![
+        "ID",
+        "Description",
+        "Token",
+        "User Name",
+        "User ID",
+        "Status",
+        "Permissions",
+    ];
+    if deleted {
+        headers.push("Deleted");
+    }
+    let rows: Vec<Vec<String>> = tokens
+        .iter()
+        .map(|t| {
+            let mut row = vec![
+                t.id.clone(),
+                t.description.clone(),
+                t.token.clone(),
+                t.user_name.clone(),
+                t.user_id.clone(),
+                t.status.clone(),
+                go_list(&t.permissions),
+            ];
+            if deleted {
+                row.push("true".to_owned());
+            }
+            row
+        })
+        .collect();
+    table(&headers, &rows, hide_headers)
+}
+
+/// JSON as Go's `json.Encoder` with `SetIndent("", "\t")` writes it: tab indentation, `<`, `>`, `&`, U+2028 and
+/// U+2029 escaped, and a final newline.
+pub fn go_json<T: Serialize>(value: &T) -> Result<String, Error> {
+    let mut bytes = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"\t");
+    let mut serializer = serde_json::Serializer::with_formatter(&mut bytes, formatter);
+    value
+        .serialize(&mut serializer)
+        .map_err(|e| Error::new(format!("cannot encode JSON: {e}")))?;
+    let text = String::from_utf8_lossy(&bytes);
+    let mut out = String::with_capacity(text.len() + 1);
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out.push('\n');
+    Ok(out)
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error.
+pub fn print(text: &str) -> Result<(), Error> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::new(format!("cannot write to stdout: {e}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use model::wire::ResourceView;
+    use model::{Action, Id, ResourceType};
+
+    use super::*;
+
+    fn id(text: &str) -> Id {
+        text.parse().unwrap()
+    }
+
+    fn permission(action: Action, kind: ResourceType, org: Option<&str>, one: Option<&str>) -> PermissionView {
+        PermissionView {
+            action,
+            resource: ResourceView {
+                kind,
+                id: one.map(id),
+                org_id: org.map(id),
+                name: Some("decoration, never printed".into()),
+                org: Some("my-org".into()),
+            },
+        }
+    }
+
+    #[test]
+    fn permissions_are_written_in_the_influx_clis_form() {
+        let org = "b6b3217f5a5e0559";
+        let bucket = "0a6f3ee0b4ab6e23";
+        let cases = [
+            (
+                permission(Action::Read, ResourceType::Buckets, Some(org), Some(bucket)),
+                "read:orgs/b6b3217f5a5e0559/buckets/0a6f3ee0b4ab6e23",
+            ),
+            (
+                permission(Action::Write, ResourceType::Dashboards, Some(org), None),
+                "write:orgs/b6b3217f5a5e0559/dashboards",
+            ),
+            (
+                permission(Action::Write, ResourceType::Users, None, Some(bucket)),
+                "write:/users/0a6f3ee0b4ab6e23",
+            ),
+            (
+                permission(Action::Read, ResourceType::Authorizations, None, None),
+                "read:/authorizations",
+            ),
+            (
+                permission(Action::Read, ResourceType::NotificationRules, None, None),
+                "read:/notificationRules",
+            ),
+        ];
+        for (permission, expected) in cases {
+            assert_eq!(permission_string(&permission), expected);
+        }
+    }
+
+    fn row(id: &str, description: &str, permissions: &[&str]) -> TokenRow {
+        TokenRow {
+            id: id.into(),
+            description: description.into(),
+            token: String::new(),
+            status: "active".into(),
+            user_name: "admin".into(),
+            user_id: "0a0b0c0d0e0f0a0b".into(),
+            permissions: permissions.iter().map(|p| (*p).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn the_token_table_is_aligned_like_influxs() {
+        let rows = [
+            row(
+                "0a1b2c3d4e5f6a7b",
+                "admin's Token",
+                &["read:/authorizations", "write:/authorizations"],
+            ),
+            row("1a1b2c3d4e5f6a7b", "", &["read:orgs/b6b3217f5a5e0559/buckets"]),
+        ];
+        let text = token_table(&rows, false, false);
+        let expected = "\
+ID\t\t\tDescription\tToken\tUser Name\tUser ID\t\t\tStatus\tPermissions
+0a1b2c3d4e5f6a7b\tadmin's Token\t\tadmin\t\t0a0b0c0d0e0f0a0b\tactive\t[read:/authorizations write:/authorizations]
+1a1b2c3d4e5f6a7b\t\t\t\tadmin\t\t0a0b0c0d0e0f0a0b\tactive\t[read:orgs/b6b3217f5a5e0559/buckets]
+";
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn delete_adds_a_deleted_column_and_hide_headers_drops_the_header() {
+        let text = token_table(&[row("0a1b2c3d4e5f6a7b", "d", &["read:/users"])], true, true);
+        assert_eq!(
+            text,
+            "0a1b2c3d4e5f6a7b\td\t\tadmin\t0a0b0c0d0e0f0a0b\tactive\t[read:/users]\ttrue\n"
+        );
+    }
+
+    #[test]
+    fn json_is_tab_indented_and_html_escaped_as_go_writes_it() {
+        let text = go_json(&row("0a1b2c3d4e5f6a7b", "<b>&", &["read:/users"])).unwrap();
+        let expected = "{\n\t\"id\": \"0a1b2c3d4e5f6a7b\",\n\t\"description\": \"\\u003cb\\u003e\\u0026\",\n\t\"token\": \"\",\n\t\"status\": \"active\",\n\t\"userName\": \"admin\",\n\t\"userID\": \"0a0b0c0d0e0f0a0b\",\n\t\"permissions\": [\n\t\t\"read:/users\"\n\t]\n}\n";
+        assert_eq!(text, expected);
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back["description"], "<b>&");
+        assert_eq!(go_json(&Option::<Vec<TokenRow>>::None).unwrap(), "null\n");
+    }
+}

@@ -1,0 +1,96 @@
+//! Sign-in sessions (`POST /api/v2/signin|signout`, the `influxdb-oss-session` cookie). A session's permissions
+//! are recomputed from the store on every request, so deleting a token or deactivating the user takes effect
+//! in every session at once.
+
+use model::{Session, Token};
+
+use crate::authorizations::generate_token;
+use crate::caller::{Credential, session_permissions};
+use crate::{AuthenticationError, Caller, Service, ServiceError, passwords};
+
+impl Service {
+    /// Checks the user's password and opens a session; returns the session key (for the cookie) and how long it
+    /// lasts. A wrong name or password is 401 `unauthorized access`, as InfluxDB answers.
+    #[tracing::instrument(skip_all)]
+    pub async fn sign_in(
+        &self,
+        username: String,
+        password: String,
+    ) -> Result<(Token, time::Duration), AuthenticationError> {
+        let user = self.blocking(move |store| store.user_by_name(&username)).await?;
+        let Some(user) = user else {
+            return Err(AuthenticationError::UnknownToken);
+        };
+        let Some(stored) = user.password_hash.clone() else {
+            return Err(AuthenticationError::UnknownToken);
+        };
+        let matches = tokio::task::spawn_blocking(move || passwords::verify(&password, &stored))
+            .await
+            .map_err(|e| ServiceError::Internal(format!("password task failed: {e}")))?;
+        if !matches {
+            tracing::info!("sign-in refused: wrong password");
+            return Err(AuthenticationError::UnknownToken);
+        }
+        if user.status != model::Status::Active {
+            return Err(AuthenticationError::InactiveUser);
+        }
+        let key = generate_token()?;
+        let now = self.now();
+        let length = self.options().session_length;
+        let session = Session {
+            user_id: user.id,
+            created_at: now,
+            expires_at: now + length,
+        };
+        let hash = key.hash();
+        self.blocking(move |store| store.create_session(&hash, &session))
+            .await?;
+        Ok((key, length))
+    }
+
+    /// Ends a session; unknown keys are fine.
+    pub async fn sign_out(&self, key: Token) -> Result<(), ServiceError> {
+        let hash = key.hash();
+        self.blocking(move |store| store.delete_session(&hash)).await?;
+        Ok(())
+    }
+
+    /// The caller behind a session cookie, with the user's permissions as they are now.
+    #[tracing::instrument(skip_all)]
+    pub async fn authenticate_session(&self, key: Token) -> Result<Caller, AuthenticationError> {
+        let hash = key.hash();
+        let now = self.now();
+        let found = self
+            .blocking(move |store| -> Result<_, store::StoreError> {
+                let Some(session) = store.session(&hash)? else {
+                    return Ok(None);
+                };
+                if session.expires_at <= now {
+                    store.delete_session(&hash)?;
+                    return Ok(None);
+                }
+                let Some(user) = store.user(session.user_id)? else {
+                    return Ok(Some(None));
+                };
+                let orgs = store.orgs_of(user.id)?;
+                let tokens = store.authorizations(store::AuthorizationFilter {
+                    user_id: Some(user.id),
+                    org_id: None,
+                })?;
+                Ok(Some(Some((user, orgs, tokens))))
+            })
+            .await?;
+        match found {
+            None => Err(AuthenticationError::UnknownToken),
+            Some(None) => Err(AuthenticationError::UnknownToken),
+            Some(Some((user, _, _))) if user.status != model::Status::Active => Err(AuthenticationError::InactiveUser),
+            Some(Some((user, orgs, tokens))) => {
+                let permissions = session_permissions(&user, &orgs, &tokens);
+                Ok(Caller {
+                    user,
+                    credential: Credential::Session { permissions },
+                })
+            }
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! Sign-in sessions, keyed by the SHA-256 of the session key.
+
+use model::{Session, TokenHash};
+
+use crate::tables::SESSIONS;
+use crate::{Store, StoreError, decode, encode};
+
+impl Store {
+    pub fn create_session(&self, key: &TokenHash, session: &Session) -> Result<(), StoreError> {
+        self.write(|txn| {
+            txn.open_table(SESSIONS)?
+                .insert(key.as_bytes().as_slice(), encode(session)?.as_slice())?;
+            Ok(())
+        })
+    }
+
+    pub fn session(&self, key: &TokenHash) -> Result<Option<Session>, StoreError> {
+        let txn = self.read()?;
+        let table = txn.open_table(SESSIONS)?;
+        let found = table.get(key.as_bytes().as_slice())?;
+        found.map(|g| decode(g.value())).transpose()
+    }
+
+    /// Removes a session; `false` when there was none.
+    pub fn delete_session(&self, key: &TokenHash) -> Result<bool, StoreError> {
+        self.write(|txn| Ok(txn.open_table(SESSIONS)?.remove(key.as_bytes().as_slice())?.is_some()))
+    }
+}
