@@ -5,6 +5,7 @@ mod authentication;
 mod authorizations;
 mod bad_input;
 mod cli;
+mod fuzz;
 mod limits;
 mod people;
 mod process;

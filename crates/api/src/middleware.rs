@@ -159,6 +159,29 @@ mod tests {
         assert!(bearer_token(&HeaderMap::new()).is_none());
     }
 
+    proptest::proptest! {
+        /// Fuzz: any header bytes parse to a token or to nothing, never a panic; a well-formed header gives back
+        /// exactly its token.
+        #[test]
+        fn fuzz_authorization_header(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+                                     token in "[!-~]{1,100}") {
+            if let Ok(value) = HeaderValue::from_bytes(&bytes) {
+                let mut headers = HeaderMap::new();
+                headers.insert(header::AUTHORIZATION, value);
+                let _ = bearer_token(&headers);
+                let mut cookies = HeaderMap::new();
+                if let Ok(cookie) = HeaderValue::from_bytes(&bytes) {
+                    cookies.insert(header::COOKIE, cookie);
+                    let _ = session_key(&cookies);
+                }
+            }
+            let parsed = bearer_token(&headers(&format!("Token {token}")));
+            proptest::prop_assert_eq!(parsed.map(|t| t.expose().to_owned()), Some(token.clone()));
+            let parsed = bearer_token(&headers(&format!("bEaReR {token}")));
+            proptest::prop_assert_eq!(parsed.map(|t| t.expose().to_owned()), Some(token));
+        }
+    }
+
     #[test]
     fn public_paths_need_no_token() {
         assert!(!needs_token("/api/v2"));

@@ -16,6 +16,9 @@ pub mod time_format;
 pub mod token;
 pub mod wire;
 
+#[cfg(test)]
+mod fuzz_tests;
+
 pub use id::{Id, IdError};
 pub use permission::{Action, Permission, Resource, ResourceType};
 pub use record::{Authorization, Bucket, BucketKind, Org, Session, Status, User};
