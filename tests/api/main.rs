@@ -5,6 +5,7 @@ mod authentication;
 mod authorizations;
 mod bad_input;
 mod cli;
+mod cli_people;
 mod fuzz;
 mod limits;
 mod people;

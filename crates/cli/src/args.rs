@@ -1,4 +1,4 @@
-//! The command line of `auth` and `setup`, with `influx`'s flag names, short forms and environment variables.
+//! The command line of `auth`, `setup`, `user` and `org`, with `influx`'s flag names, short forms and environment variables.
 //! Flags come after the subcommand, as with `influx` (`influx-authz auth list --json`).
 
 use std::path::PathBuf;
@@ -286,6 +286,388 @@ pub struct SetupArgs {
     pub name: Option<String>,
 }
 
+// -- user and org ---------------------------------------------------------------------------------------------------
+
+const USER_EXAMPLES: &str = "\
+Examples:
+  # Create user2 in the active config's org, with a password, then list users
+  influx-authz user create --name user2 --password 'password123'
+  influx-authz user list
+
+  # Rename a user, deactivate one (every token of theirs is refused at once), delete one
+  influx-authz user update --id 0a1b2c3d4e5f6a7b --name user3
+  influx-authz user update --id 0a1b2c3d4e5f6a7b --status inactive
+  influx-authz user delete --id 0a1b2c3d4e5f6a7b
+
+Host, token and org default to the active config of the influx CLI's configs file (~/.influxdbv2/configs).";
+
+const USER_CREATE_EXAMPLES: &str = "\
+Examples:
+  influx-authz user create --name user2 --password 'password123' --org my-org
+  influx-authz user create -n user2 --org-id 0f1e2d3c4b5a6978 --json
+
+The user is created, then made a member of the org (--org-id, --org, or the active config's org), then given the
+password if one was passed (at least 8 characters). Without --password, set one later with `user password`.";
+
+const USER_LIST_EXAMPLES: &str = "\
+Examples:
+  influx-authz user list
+  influx-authz user find --name user2 --json
+  influx-authz user ls --id 0a1b2c3d4e5f6a7b --hide-headers
+
+An unknown --name or --id is an error (404), as with influx.";
+
+const USER_DELETE_EXAMPLES: &str = "\
+Examples:
+  influx-authz user delete --id 0a1b2c3d4e5f6a7b
+
+The user's tokens stay listed but are refused (403 `User is inactive`) from the very next request on.";
+
+const USER_UPDATE_EXAMPLES: &str = "\
+Examples:
+  influx-authz user update --id 0a1b2c3d4e5f6a7b --name user3
+  influx-authz user update -i 0a1b2c3d4e5f6a7b --status inactive
+
+--status is an influx-authz extension (influx has no such flag): an inactive user's tokens are refused with 403
+`User is inactive` until the user is made active again.";
+
+const USER_PASSWORD_EXAMPLES: &str = "\
+Examples:
+  # Asks for the new password twice (needs a terminal)
+  influx-authz user password --name user2
+
+  # Non-interactive
+  influx-authz user password --id 0a1b2c3d4e5f6a7b --password 'new-password-123'
+
+Passwords have at least 8 characters.";
+
+const ORG_EXAMPLES: &str = "\
+Examples:
+  influx-authz org create --name my-org-2 --description 'second org'
+  influx-authz org list
+  influx-authz org update --id 0f1e2d3c4b5a6978 --name renamed-org
+  influx-authz org members add --name my-org-2 --member 0a1b2c3d4e5f6a7b
+  influx-authz org members list --name my-org-2
+  influx-authz org delete --id 0f1e2d3c4b5a6978
+
+Deleting an org deletes its buckets and tokens too (its tokens are refused from the next request on).";
+
+const ORG_CREATE_EXAMPLES: &str = "\
+Examples:
+  influx-authz org create --name my-org-2
+  influx-authz org create -n my-org-2 -d 'second org' --json";
+
+const ORG_LIST_EXAMPLES: &str = "\
+Examples:
+  influx-authz org list
+  influx-authz org find --name my-org --json
+  influx-authz org ls --id 0f1e2d3c4b5a6978
+
+As with influx, --name and --id also read INFLUX_ORG and INFLUX_ORG_ID, so with those set only that org is listed.";
+
+const ORG_UPDATE_EXAMPLES: &str = "\
+Examples:
+  influx-authz org update --id 0f1e2d3c4b5a6978 --name renamed-org
+  influx-authz org update -i 0f1e2d3c4b5a6978 -d 'new description'
+
+Unlike influx, --name does not read INFLUX_ORG (a stray INFLUX_ORG would rename the org).";
+
+const ORG_DELETE_EXAMPLES: &str = "\
+Examples:
+  influx-authz org delete --id 0f1e2d3c4b5a6978
+
+The org's buckets and tokens are deleted with it; its tokens are refused (401) from the next request on.";
+
+const MEMBERS_EXAMPLES: &str = "\
+Examples:
+  influx-authz org members list --name my-org
+  influx-authz org members add --name my-org --member 0a1b2c3d4e5f6a7b
+  influx-authz org members remove --id 0f1e2d3c4b5a6978 --member 0a1b2c3d4e5f6a7b
+
+The org is --name (or --org, INFLUX_ORG), --id (or --org-id, INFLUX_ORG_ID), else the active config's org.";
+
+/// `influx-authz user`: manage users, like `influx user`.
+#[derive(Debug, Clone, Args)]
+#[command(after_help = USER_EXAMPLES, subcommand_required = true, arg_required_else_help = true)]
+pub struct UserArgs {
+    #[command(subcommand)]
+    pub command: UserCommand,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum UserCommand {
+    /// Create a user, make it a member of an org and optionally set its password.
+    #[command(after_help = USER_CREATE_EXAMPLES)]
+    Create(UserCreateArgs),
+    /// Delete a user (its tokens are refused from the next request on).
+    #[command(after_help = USER_DELETE_EXAMPLES)]
+    Delete(UserIdArgs),
+    /// List users, optionally by name or ID.
+    #[command(visible_aliases = ["find", "ls"], after_help = USER_LIST_EXAMPLES)]
+    List(UserListArgs),
+    /// Rename a user, or make it active or inactive.
+    #[command(after_help = USER_UPDATE_EXAMPLES)]
+    Update(UserUpdateArgs),
+    /// Set a user's password.
+    #[command(after_help = USER_PASSWORD_EXAMPLES)]
+    Password(UserPasswordArgs),
+}
+
+/// influx's common flags without the printing ones (for commands that print one line of text).
+#[derive(Debug, Clone, Args)]
+pub struct CommonNoPrintArgs {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+
+    /// Authentication token [default: the active config's token]
+    #[arg(long, short = 't', env = "INFLUX_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UserCreateArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    #[command(flatten)]
+    pub org: OrgArgs,
+
+    /// The user name (required)
+    #[arg(long, short = 'n', env = "INFLUX_NAME", value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// The user's password, at least 8 characters [default: none; set it later with `user password`]
+    #[arg(long, short = 'p')]
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UserIdArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    /// The user ID (required)
+    #[arg(long, short = 'i', value_name = "ID")]
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UserListArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    /// Only the user with this ID
+    #[arg(long, short = 'i', value_name = "ID")]
+    pub id: Option<String>,
+
+    /// Only the user with this name
+    #[arg(long, short = 'n', value_name = "NAME")]
+    pub name: Option<String>,
+}
+
+/// A user's status, for `user update --status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum UserStatus {
+    Active,
+    Inactive,
+}
+
+impl UserStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserStatus::Active => "active",
+            UserStatus::Inactive => "inactive",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UserUpdateArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    /// The user ID (required)
+    #[arg(long, short = 'i', value_name = "ID")]
+    pub id: Option<String>,
+
+    /// The new user name
+    #[arg(long, short = 'n', value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Make the user active or inactive (an influx-authz extension; influx has no such flag)
+    #[arg(long, value_enum, value_name = "STATUS")]
+    pub status: Option<UserStatus>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UserPasswordArgs {
+    #[command(flatten)]
+    pub common: CommonNoPrintArgs,
+
+    /// The user ID (this or --name is required; the ID wins if both are given)
+    #[arg(long, short = 'i', value_name = "ID")]
+    pub id: Option<String>,
+
+    /// The user name
+    #[arg(long, short = 'n', value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// The new password, at least 8 characters [default: asked for twice, in a terminal]
+    #[arg(long, short = 'p')]
+    pub password: Option<String>,
+}
+
+/// `influx-authz org`: manage organizations, like `influx org`.
+#[derive(Debug, Clone, Args)]
+#[command(after_help = ORG_EXAMPLES, subcommand_required = true, arg_required_else_help = true)]
+pub struct OrganizationArgs {
+    #[command(subcommand)]
+    pub command: OrgCommand,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum OrgCommand {
+    /// Create an organization.
+    #[command(after_help = ORG_CREATE_EXAMPLES)]
+    Create(OrgCreateArgs),
+    /// Delete an organization, with its buckets and tokens.
+    #[command(after_help = ORG_DELETE_EXAMPLES)]
+    Delete(OrgIdArgs),
+    /// List organizations, optionally by name or ID.
+    #[command(visible_aliases = ["find", "ls"], after_help = ORG_LIST_EXAMPLES)]
+    List(OrgListArgs),
+    /// Organization membership: list, add and remove members.
+    #[command(after_help = MEMBERS_EXAMPLES)]
+    Members(MembersArgs),
+    /// Rename an organization or change its description.
+    #[command(after_help = ORG_UPDATE_EXAMPLES)]
+    Update(OrgUpdateArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct OrgCreateArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    /// Name of the new organization (required)
+    #[arg(long, short = 'n', value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Description of the new organization
+    #[arg(long, short = 'd')]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct OrgIdArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    /// The organization ID (required)
+    #[arg(long, short = 'i', env = "INFLUX_ORG_ID", value_name = "ID")]
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct OrgListArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    /// Only the organization with this name
+    #[arg(long, short = 'n', env = "INFLUX_ORG", value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Only the organization with this ID
+    #[arg(long, short = 'i', env = "INFLUX_ORG_ID", value_name = "ID")]
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct OrgUpdateArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    /// The organization ID (required)
+    #[arg(long, short = 'i', env = "INFLUX_ORG_ID", value_name = "ID")]
+    pub id: Option<String>,
+
+    /// New name of the organization
+    #[arg(long, short = 'n', value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// New description of the organization
+    #[arg(long, short = 'd', env = "INFLUX_ORG_DESCRIPTION")]
+    pub description: Option<String>,
+}
+
+/// `org members`.
+#[derive(Debug, Clone, Args)]
+#[command(subcommand_required = true, arg_required_else_help = true)]
+pub struct MembersArgs {
+    #[command(subcommand)]
+    pub command: MembersCommand,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum MembersCommand {
+    /// Add a user to an organization's members.
+    #[command(after_help = MEMBERS_EXAMPLES)]
+    Add(MemberArgs),
+    /// List an organization's members.
+    #[command(visible_aliases = ["find", "ls"], after_help = MEMBERS_EXAMPLES)]
+    List(MembersListArgs),
+    /// Remove a user from an organization's members.
+    #[command(after_help = MEMBERS_EXAMPLES)]
+    Remove(MemberArgs),
+}
+
+/// The org of `org members …`: influx's `--name`/`--id`, also spelled `--org`/`--org-id` as in the other commands.
+#[derive(Debug, Clone, Args)]
+pub struct MembersOrgArgs {
+    /// The organization name [default: the active config's org]
+    #[arg(
+        long,
+        short = 'n',
+        env = "INFLUX_ORG",
+        value_name = "NAME",
+        visible_alias = "org",
+        visible_short_alias = 'o'
+    )]
+    pub name: Option<String>,
+
+    /// The organization ID
+    #[arg(
+        long,
+        short = 'i',
+        env = "INFLUX_ORG_ID",
+        value_name = "ID",
+        visible_alias = "org-id"
+    )]
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MemberArgs {
+    #[command(flatten)]
+    pub common: CommonNoPrintArgs,
+
+    #[command(flatten)]
+    pub org: MembersOrgArgs,
+
+    /// The member's user ID (required)
+    #[arg(long, short = 'm', value_name = "USER_ID")]
+    pub member: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MembersListArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    #[command(flatten)]
+    pub org: MembersOrgArgs,
+}
+
 // -- --read-<type> / --write-<type> ----------------------------------------------------------------------------
 
 /// Where a resource type exists, which only changes its help text (and `functions` is hidden, as in influx).
@@ -468,6 +850,76 @@ mod tests {
     #[test]
     fn delete_requires_an_id() {
         assert!(Top::try_parse_from(["auth", "delete"]).is_err());
+    }
+
+    #[derive(Debug, Parser)]
+    struct UserTop {
+        #[command(subcommand)]
+        command: UserCommand,
+    }
+
+    #[derive(Debug, Parser)]
+    struct OrgTop {
+        #[command(subcommand)]
+        command: OrgCommand,
+    }
+
+    #[test]
+    fn user_list_has_influxs_aliases_and_update_takes_a_status() {
+        for name in ["list", "find", "ls"] {
+            let top = UserTop::try_parse_from(["user", name, "-n", "alice", "-i", "0000000000000001"]).unwrap();
+            assert!(
+                matches!(top.command, UserCommand::List(UserListArgs { name: Some(ref n), id: Some(_), .. }) if n == "alice")
+            );
+        }
+        let top =
+            UserTop::try_parse_from(["user", "update", "-i", "0000000000000001", "--status", "inactive"]).unwrap();
+        let UserCommand::Update(update) = top.command else {
+            panic!("not update")
+        };
+        assert_eq!(update.status, Some(UserStatus::Inactive));
+        assert!(UserTop::try_parse_from(["user", "update", "--status", "asleep"]).is_err());
+        assert!(
+            UserTop::try_parse_from(["user", "password", "-n", "a", "--json"]).is_err(),
+            "no printing flags"
+        );
+    }
+
+    #[test]
+    fn org_members_take_influxs_name_and_id_flags_and_our_org_spellings() {
+        for args in [
+            ["org", "members", "add", "-n", "my-org", "-m", "0000000000000001"],
+            ["org", "members", "add", "-o", "my-org", "-m", "0000000000000001"],
+            [
+                "org",
+                "members",
+                "add",
+                "--org",
+                "my-org",
+                "--member",
+                "0000000000000001",
+            ],
+        ] {
+            let top = OrgTop::try_parse_from(args).unwrap();
+            let OrgCommand::Members(MembersArgs {
+                command: MembersCommand::Add(add),
+            }) = top.command
+            else {
+                panic!("not members add")
+            };
+            assert_eq!(add.org.name.as_deref(), Some("my-org"));
+            assert_eq!(add.member.as_deref(), Some("0000000000000001"));
+        }
+        for flag in ["-i", "--id", "--org-id"] {
+            let top = OrgTop::try_parse_from(["org", "members", "ls", flag, "0000000000000002"]).unwrap();
+            let OrgCommand::Members(MembersArgs {
+                command: MembersCommand::List(list),
+            }) = top.command
+            else {
+                panic!("not members list")
+            };
+            assert_eq!(list.org.id.as_deref(), Some("0000000000000002"));
+        }
     }
 
     #[test]

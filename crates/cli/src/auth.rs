@@ -26,7 +26,7 @@ pub fn run(args: AuthArgs) -> Result<(), Error> {
 }
 
 /// `Some` only for a non-empty value (an empty flag or env var counts as unset, as with influx).
-fn given(value: &Option<String>) -> Option<&str> {
+pub(crate) fn given(value: &Option<String>) -> Option<&str> {
     value.as_deref().filter(|v| !v.is_empty())
 }
 
@@ -62,31 +62,69 @@ pub fn client(
 
 /// A client with the token of `--token`/`INFLUX_TOKEN`, else of the config (else the config's session cookie); and
 /// the config.
-fn connect(common: &CommonArgs) -> Result<(Client, Config), Error> {
-    let config = active_config(&common.connection)?;
-    let token = given(&common.token)
+pub(crate) fn connect(common: &CommonArgs) -> Result<(Client, Config), Error> {
+    connect_with(&common.connection, &common.token)
+}
+
+/// [`connect`] for commands without the printing flags.
+pub(crate) fn connect_with(connection: &ConnectionArgs, token: &Option<String>) -> Result<(Client, Config), Error> {
+    let config = active_config(connection)?;
+    let token = given(token)
         .map(str::to_owned)
         .or_else(|| Some(config.token.clone()).filter(|t| !t.is_empty()));
-    let host = host(&common.connection, &config);
+    let host = host(connection, &config);
     let cookie = Some(config.cookie.clone());
-    Ok((client(&common.connection, host, token, cookie)?, config))
+    Ok((client(connection, host, token, cookie)?, config))
 }
 
 /// `--org-id` (validated) or `--org`, never both.
-fn org_flags(org: &OrgArgs) -> Result<(Option<Id>, Option<&str>), Error> {
-    let (id, name) = (given(&org.org_id), given(&org.org));
+pub(crate) fn org_flags(org: &OrgArgs) -> Result<(Option<Id>, Option<&str>), Error> {
+    org_choice(&org.org_id, &org.org, "--org-id", "--org")
+}
+
+/// An org given by ID (validated) or by name, never both; the flag names are for the error message.
+pub(crate) fn org_choice<'a>(
+    id: &'a Option<String>,
+    name: &'a Option<String>,
+    id_flag: &str,
+    name_flag: &str,
+) -> Result<(Option<Id>, Option<&'a str>), Error> {
+    let (id, name) = (given(id), given(name));
     if id.is_some() && name.is_some() {
-        return Err(Error::new(
-            "ambiguous org: use --org-id or --org, not both (INFLUX_ORG_ID and INFLUX_ORG count too)",
-        ));
+        return Err(Error::new(format!(
+            "ambiguous org: use {id_flag} or {name_flag}, not both (INFLUX_ORG_ID and INFLUX_ORG count too)"
+        )));
     }
-    let id = id
-        .map(|text| {
-            text.parse::<Id>()
-                .map_err(|e| Error::new(format!("invalid org ID {text:?}: {e}")))
-        })
-        .transpose()?;
+    let id = id.map(|text| parse_id("org", text)).transpose()?;
     Ok((id, name))
+}
+
+/// An ID from a flag, checked before any request: `invalid <what> ID "…": …`.
+pub(crate) fn parse_id(what: &str, text: &str) -> Result<Id, Error> {
+    text.parse::<Id>()
+        .map_err(|e| Error::new(format!("invalid {what} ID {text:?}: {e}")))
+}
+
+/// The ID of the org a command is about: `--org-id`, else the org named by `--org`, else by the config's `org`.
+pub(crate) fn resolve_org(client: &Client, config: &Config, id: Option<Id>, name: Option<&str>) -> Result<Id, Error> {
+    if let Some(id) = id {
+        return Ok(id);
+    }
+    let name = name
+        .map(str::to_owned)
+        .or_else(|| Some(config.org.clone()).filter(|o| !o.is_empty()))
+        .ok_or_else(|| {
+            Error::new(
+                "must specify org ID or org name (--org-id, --org, INFLUX_ORG_ID, INFLUX_ORG or the config's org)",
+            )
+        })?;
+    let orgs: OrgsView = client
+        .get("/api/v2/orgs", &[("org", &name)])
+        .map_err(|e| Error::new(format!("failed to look up the ID of org {name:?}: {e}")))?;
+    orgs.orgs
+        .first()
+        .map(|org| org.id)
+        .ok_or_else(|| Error::new(format!("no organization found with name {name:?}")))
 }
 
 /// `/api/v2/authorizations/<id>`, with the ID escaped so that no input can change the path or add a query.
@@ -179,24 +217,7 @@ fn create(args: CreateArgs) -> Result<(), Error> {
     }
 
     let (client, config) = connect(&args.common)?;
-    let org_id = match org_id {
-        Some(id) => id,
-        None => {
-            let name = org_name
-                .map(str::to_owned)
-                .or_else(|| Some(config.org.clone()).filter(|o| !o.is_empty()))
-                .ok_or_else(|| {
-                    Error::new("must specify org ID or org name (--org-id, --org, INFLUX_ORG_ID, INFLUX_ORG or the config's org)")
-                })?;
-            let orgs: OrgsView = client
-                .get("/api/v2/orgs", &[("org", &name)])
-                .map_err(|e| Error::new(format!("failed to look up the ID of org {name:?}: {e}")))?;
-            orgs.orgs
-                .first()
-                .map(|org| org.id)
-                .ok_or_else(|| Error::new(format!("no organization found with name {name:?}")))?
-        }
-    };
+    let org_id = resolve_org(&client, &config, org_id, org_name)?;
 
     // influx always asks, with `?name=` when no --user was given, and takes the first user.
     let user = args.user.clone().unwrap_or_default();

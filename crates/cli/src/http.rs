@@ -137,6 +137,12 @@ impl Client {
         self.decode(path, &body)
     }
 
+    /// A POST whose success has no body to read (`204 No Content`).
+    pub fn post_no_content<B: Serialize>(&self, path: &str, body: &B) -> Result<(), HttpError> {
+        self.send(Method::POST, path, &[], Some(self.encode(path, body)?))
+            .map(drop)
+    }
+
     pub fn delete(&self, path: &str) -> Result<(), HttpError> {
         self.send(Method::DELETE, path, &[], None).map(drop)
     }

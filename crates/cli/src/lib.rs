@@ -1,12 +1,12 @@
-//! `influx-authz auth …` and `influx-authz setup`: a drop-in for the `influx auth` and `influx setup` commands of
-//! InfluxDB's CLI, with the same flags, environment variables, configs file, HTTP requests and output (contract §8),
-//! plus a `Status` column.
+//! `influx-authz auth …`, `setup`, `user …` and `org …`: a drop-in for the `influx auth`, `influx setup`,
+//! `influx user` and `influx org` commands of InfluxDB's CLI, with the same flags, environment variables, configs
+//! file, HTTP requests and output (contract §8), plus a `Status` column for tokens and `user update --status`.
 //!
 //! # Layout
 //! - [`args`]: the clap definitions, with influx's flag names and the help text.
 //! - `configs`: the influx CLI's TOML configs file (`~/.influxdbv2/configs`), read by every command, written by setup.
 //! - `http`: a blocking HTTP client that reports InfluxDB errors on one line and never prints the token.
-//! - `auth`, `setup`: the request flows.
+//! - `auth`, `setup`, `user`, `org`: the request flows (`user` and `org` reuse `auth`'s connection and org helpers).
 //! - `output`, `tabwriter`: influx's tables (Go `text/tabwriter` alignment) and its `--json` form.
 //!
 //! This crate is a client: it talks HTTP and never opens the database, and it needs no async runtime, so the
@@ -16,14 +16,16 @@ pub mod args;
 mod auth;
 mod configs;
 mod http;
+mod org;
 mod output;
 mod setup;
 mod tabwriter;
+mod user;
 
 use std::fmt;
 use std::process::ExitCode;
 
-pub use args::{AuthArgs, SetupArgs};
+pub use args::{AuthArgs, OrganizationArgs, SetupArgs, UserArgs};
 
 /// A failed command: one line for stderr.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +53,16 @@ pub fn auth(args: AuthArgs) -> ExitCode {
 /// Runs `influx-authz setup`; prints `Error: …` on one line and fails on error.
 pub fn setup(args: SetupArgs) -> ExitCode {
     finish(setup::run(args))
+}
+
+/// Runs `influx-authz user …`; prints `Error: …` on one line and fails on error.
+pub fn user(args: UserArgs) -> ExitCode {
+    finish(user::run(args))
+}
+
+/// Runs `influx-authz org …`; prints `Error: …` on one line and fails on error.
+pub fn org(args: OrganizationArgs) -> ExitCode {
+    finish(org::run(args))
 }
 
 fn finish(result: Result<(), Error>) -> ExitCode {

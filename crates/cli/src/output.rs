@@ -1,9 +1,12 @@
-//! What `auth` and `setup` print: influx's tab-aligned tables (plus a `Status` column) and influx's `--json` form.
+//! What the commands print: influx's tab-aligned tables (plus a `Status` column for tokens) and influx's `--json`
+//! form.
 
 use std::io::Write;
 
+use std::collections::BTreeMap;
+
 use model::wire::{AuthorizationView, PermissionView};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{Error, tabwriter};
 
@@ -103,6 +106,78 @@ pub fn token_table(tokens: &[TokenRow], deleted: bool, hide_headers: bool) -> St
         })
         .collect();
     table(&headers, &rows, hide_headers)
+}
+
+/// A user as the server sends it and influx prints it with `--json`: influx's generated API types write their keys
+/// through a Go map, so in sorted order, which is this field order. Fields the server omits stay omitted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserRow {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub links: Option<BTreeMap<String, String>>,
+    pub name: String,
+    #[serde(rename = "oauthID", default, skip_serializing_if = "Option::is_none")]
+    pub oauth_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+/// An org, the same way (sorted keys; the times are passed through as the server wrote them).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrgRow {
+    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    #[serde(rename = "defaultStorageType", default, skip_serializing_if = "Option::is_none")]
+    pub default_storage_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub links: Option<BTreeMap<String, String>>,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+}
+
+/// `ID Name`, plus `Deleted` (always `true`) for delete: influx's table for users and for orgs alike.
+pub fn id_name_table<'a>(
+    rows: impl IntoIterator<Item = (&'a str, &'a str)>,
+    deleted: bool,
+    hide_headers: bool,
+) -> String {
+    let mut headers = vec!["ID", "Name"];
+    if deleted {
+        headers.push("Deleted");
+    }
+    let rows: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|(id, name)| {
+            let mut row = vec![id.to_owned(), name.to_owned()];
+            if deleted {
+                row.push("true".to_owned());
+            }
+            row
+        })
+        .collect();
+    table(&headers, &rows, hide_headers)
+}
+
+/// `org members list`'s table: `ID Name User Type Status`, the type always `member`.
+pub fn members_table(users: &[UserRow], hide_headers: bool) -> String {
+    let rows: Vec<Vec<String>> = users
+        .iter()
+        .map(|u| {
+            vec![
+                u.id.clone(),
+                u.name.clone(),
+                "member".to_owned(),
+                u.status.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    table(&["ID", "Name", "User Type", "Status"], &rows, hide_headers)
 }
 
 /// JSON as Go's `json.Encoder` with `SetIndent("", "\t")` writes it: tab indentation, `<`, `>`, `&`, U+2028 and
@@ -233,6 +308,64 @@ ID\t\t\tDescription\tToken\tUser Name\tUser ID\t\t\tStatus\tPermissions
             text,
             "0a1b2c3d4e5f6a7b\td\t\tadmin\t0a0b0c0d0e0f0a0b\tactive\t[read:/users]\ttrue\n"
         );
+    }
+
+    #[test]
+    fn user_and_org_tables_are_id_name_with_deleted_for_delete() {
+        let rows = [
+            ("0a1b2c3d4e5f6a7b", "admin"),
+            ("1a1b2c3d4e5f6a7b", "a-much-longer-name"),
+        ];
+        assert_eq!(
+            id_name_table(rows, false, false),
+            "ID\t\t\tName\n0a1b2c3d4e5f6a7b\tadmin\n1a1b2c3d4e5f6a7b\ta-much-longer-name\n"
+        );
+        assert_eq!(
+            id_name_table([("0a1b2c3d4e5f6a7b", "admin")], true, false),
+            "ID\t\t\tName\tDeleted\n0a1b2c3d4e5f6a7b\tadmin\ttrue\n"
+        );
+        assert_eq!(id_name_table([], false, true), "");
+    }
+
+    #[test]
+    fn the_members_table_has_influxs_columns() {
+        let user: UserRow = serde_json::from_value(serde_json::json!({
+            "links": {"self": "/api/v2/users/0a1b2c3d4e5f6a7b"}, "id": "0a1b2c3d4e5f6a7b", "name": "alice",
+            "status": "inactive"
+        }))
+        .unwrap();
+        assert_eq!(
+            members_table(&[user], false),
+            "ID\t\t\tName\tUser Type\tStatus\n0a1b2c3d4e5f6a7b\talice\tmember\t\tinactive\n"
+        );
+    }
+
+    #[test]
+    fn users_and_orgs_print_as_json_with_gos_sorted_keys() {
+        let user: UserRow = serde_json::from_str(
+            r#"{"links":{"self":"/api/v2/users/0a1b2c3d4e5f6a7b"},"id":"0a1b2c3d4e5f6a7b","name":"a","status":"active"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            go_json(&user).unwrap(),
+            "{\n\t\"id\": \"0a1b2c3d4e5f6a7b\",\n\t\"links\": {\n\t\t\"self\": \"/api/v2/users/0a1b2c3d4e5f6a7b\"\n\t},\n\t\"name\": \"a\",\n\t\"status\": \"active\"\n}\n"
+        );
+        let org: OrgRow = serde_json::from_str(
+            r#"{"links":{"self":"/o"},"id":"0a1b2c3d4e5f6a7b","name":"o","description":"","createdAt":"2024-01-02T03:04:05.1Z","updatedAt":"2024-01-02T03:04:05.1Z"}"#,
+        )
+        .unwrap();
+        let text = go_json(&org).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            value["createdAt"], "2024-01-02T03:04:05.1Z",
+            "times pass through unchanged"
+        );
+        let order: Vec<usize> = ["createdAt", "description", "\"id\"", "links", "\"name\"", "updatedAt"]
+            .iter()
+            .map(|key| text.find(key).unwrap())
+            .collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
+        assert_eq!(go_json(&Vec::<UserRow>::new()).unwrap(), "[]\n");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::auth::{client, host};
 use crate::configs::{self, Config, Configs};
 use crate::output;
 
-const MIN_PASSWORD_LEN: usize = 8;
+pub(crate) const MIN_PASSWORD_LEN: usize = 8;
 
 #[derive(Debug, Serialize)]
 struct SetupBody {

@@ -30,6 +30,11 @@ pub enum Command {
     Auth(cli::AuthArgs),
     /// Set up a new server (first user, org, bucket, operator token) and save a config, like `influx setup`.
     Setup(cli::SetupArgs),
+    /// Manage users on a running server, like `influx user`.
+    User(cli::UserArgs),
+    /// Manage organizations and their members on a running server, like `influx org`.
+    #[command(visible_alias = "organization")]
+    Org(cli::OrganizationArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -43,6 +43,8 @@ fn main() -> ExitCode {
         // Client commands: no server, no runtime, no tracing output.
         Some(Command::Auth(args)) => return cli::auth(args),
         Some(Command::Setup(args)) => return cli::setup(args),
+        Some(Command::User(args)) => return cli::user(args),
+        Some(Command::Org(args)) => return cli::org(args),
         None => cli.serve,
     };
     init_tracing(&config);
