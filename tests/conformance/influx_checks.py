@@ -1,5 +1,5 @@
 """Schemathesis checks for wire rules of the contract that an OpenAPI document cannot express,
-plus one hook that keeps the run's own operator token alive.
+plus one hook that keeps the run's own fixtures (operator token, user, org) alive.
 
 Loaded by run.sh through SCHEMATHESIS_HOOKS; each check is enabled by name in --checks.
   influx_build_headers     every response carries X-Influxdb-Build: OSS and X-Influxdb-Version (contract §0)
@@ -8,6 +8,8 @@ Loaded by run.sh through SCHEMATHESIS_HOOKS; each check is enabled by name in --
   influx_token_exposure    the 201 of POST /api/v2/authorizations carries an 88-char base64url token;
                            with hashed tokens (the default) GET, PATCH and list return "", without
                            them (INFLUX_CONFORMANCE_HASHED_TOKENS=false) the token again (contract §5)
+  influx_session_cookie    POST /api/v2/signin's 204 sets the influxdb-oss-session cookie, HttpOnly with
+                           Path=/api/ (contract §4.1); a signout that sets the cookie empties it
   influx_reached_success   the run reached the success status of the core token operations at least
                            once, so a green run cannot come from error paths alone
 """
@@ -25,23 +27,65 @@ DOCUMENTED_METHODS = {"GET", "HEAD", "POST", "PATCH", "DELETE"}
 
 
 # Schemathesis feeds IDs it saw in responses (and the real IDs run.sh gives it) back into later
-# requests, including the undocumented methods its coverage phase probes. Sooner or later it would
-# DELETE or PATCH the operator authorization the run itself uses, or its user or org, and every
-# request after that is a 401/403. Such requests are pointed at an ID that never exists instead.
+# requests, including the undocumented methods its coverage phase probes. Left alone it would sooner
+# or later break the run's own fixtures, and every request after that would be a 401/403:
+#   - DELETE or PATCH the operator authorization (revoked / deactivated);
+#   - DELETE or PATCH (rename, deactivate) the operator's user: its token goes with it;
+#   - DELETE or PATCH (rename) the setup org: deleting it deletes the operator token too;
+#   - take the operator's owner role in the setup org away (DELETE .../owners/{user}, or
+#     POST .../members with its ID, which turns an owner into a member);
+#   - change the operator's password (POST /users/{id}/password, PUT /me/password), which the
+#     signin operation needs.
+# Requests that would do so are pointed at an ID that never exists, or (passwords) keep their shape
+# but set the password the run already uses, so the status the server answers stays the same.
 PROTECTED_IDS = {
     value
     for value in os.environ.get("INFLUX_CONFORMANCE_PROTECTED_IDS", "").split(",")
     if value
 }
+# The operator's user ID (one of PROTECTED_IDS) and its password.
+OPERATOR_USER_ID = os.environ.get("INFLUX_CONFORMANCE_OPERATOR_USER_ID", "")
+OPERATOR_PASSWORD = os.environ.get("INFLUX_CONFORMANCE_OPERATOR_PASSWORD", "")
 NEVER_EXISTS_ID = "0badc0de0badc0de"
+MIN_PASSWORD_LENGTH = 8
+ROLE_PATHS = ("/api/v2/orgs/{orgID}/members/{userID}", "/api/v2/orgs/{orgID}/owners/{userID}")
+
+
+def _keep_operator_password(case) -> None:
+    body = case.body
+    if not OPERATOR_PASSWORD or not isinstance(body, dict):
+        return
+    password = body.get("password")
+    # Only passwords the server would accept are swapped, so 204 stays 204 and 400 stays 400.
+    if isinstance(password, str) and len(password) >= MIN_PASSWORD_LENGTH:
+        body["password"] = OPERATOR_PASSWORD
 
 
 @schemathesis.hook
 def before_call(context, case, kwargs):
-    if not PROTECTED_IDS or case.method.upper() in ("GET", "HEAD", "POST"):
+    method = case.method.upper()
+    if not PROTECTED_IDS or method in ("GET", "HEAD"):
         return
-    params = case.path_parameters
-    for name, value in list((params or {}).items()):
+    params = case.path_parameters if case.path_parameters is not None else {}
+    if case.path == "/api/v2/me/password" and method == "PUT":
+        _keep_operator_password(case)
+        return
+    if case.path == "/api/v2/users/{userID}/password" and method == "POST":
+        if params.get("userID") == OPERATOR_USER_ID:
+            _keep_operator_password(case)
+        return
+    if case.path == "/api/v2/orgs/{orgID}/members" and method == "POST":
+        if isinstance(case.body, dict) and str(case.body.get("id")) in PROTECTED_IDS:
+            case.body["id"] = NEVER_EXISTS_ID
+        return
+    if method == "POST":
+        return
+    if case.path in ROLE_PATHS:
+        # Taking a role away from a spare user in the setup org is fine; only the operator is kept.
+        if params.get("userID") in PROTECTED_IDS:
+            params["userID"] = NEVER_EXISTS_ID
+        return
+    for name, value in list(params.items()):
         if value in PROTECTED_IDS:
             params[name] = NEVER_EXISTS_ID
 
@@ -127,8 +171,42 @@ def influx_token_exposure(ctx, response, case):
                                  f"{auth.get('id')} exposes a non-empty token in hashed mode")
 
 
+SESSION_COOKIE = "influxdb-oss-session"
+
+
+@schemathesis.check
+def influx_session_cookie(ctx, response, case):
+    """Sign-in hands out the session cookie the middleware reads; sign-out clears it."""
+    if case.method.upper() != "POST" or response.status_code != 204:
+        return
+    if case.path not in ("/api/v2/signin", "/api/v2/signout"):
+        return
+    cookie = _header(response, "Set-Cookie")
+    if cookie is None:
+        if case.path == "/api/v2/signin":
+            raise AssertionError("signin answered 204 without Set-Cookie")
+        return
+    first, *attributes = [part.strip() for part in cookie.split(";")]
+    name, _, value = first.partition("=")
+    attributes = {a.split("=", 1)[0].lower(): a.split("=", 1)[1] if "=" in a else "" for a in attributes}
+    if name != SESSION_COOKIE:
+        raise AssertionError(f"{case.path} sets cookie {name!r}, expected {SESSION_COOKIE!r}")
+    if case.path == "/api/v2/signin":
+        if not value:
+            raise AssertionError("signin set an empty session cookie")
+        if attributes.get("path") != "/api/" or "httponly" not in attributes:
+            raise AssertionError(f"session cookie lacks Path=/api/ or HttpOnly: {cookie!r}")
+    elif value:
+        raise AssertionError(f"signout set a non-empty session cookie: {cookie!r}")
+
+
 # Operations whose success status a 25-example run reliably reaches (run.sh seeds spare
-# authorizations for the by-ID routes); label -> success status.
+# authorizations, users, orgs and memberships for the by-ID routes, and the spec's links chain
+# creations into the by-ID operations); label -> success status.
+# DELETE /api/v2/orgs/{orgID}/members/{userID} and /owners/{userID} are tested but left out: they
+# get only a handful of requests with real IDs, and by then generated requests (feeding back IDs
+# seen in responses) have often already changed or removed the seeded roles, so their 204 is
+# reached in most runs, not all.
 MUST_SUCCEED = {
     "GET /api/v2/authorizations": 200,
     "POST /api/v2/authorizations": 201,
@@ -140,6 +218,20 @@ MUST_SUCCEED = {
     "GET /api/v2/me": 200,
     "GET /api/v2/resources": 200,
     "GET /api/v2/buckets": 200,
+    "GET /api/v2/buckets/{bucketID}": 200,
+    "PATCH /api/v2/users/{userID}": 200,
+    "DELETE /api/v2/users/{userID}": 204,
+    "POST /api/v2/users/{userID}/password": 204,
+    "PUT /api/v2/me/password": 204,
+    "PATCH /api/v2/orgs/{orgID}": 200,
+    "DELETE /api/v2/orgs/{orgID}": 204,
+    "GET /api/v2/orgs/{orgID}/members": 200,
+    "POST /api/v2/orgs/{orgID}/members": 201,
+    "GET /api/v2/orgs/{orgID}/owners": 200,
+    "POST /api/v2/orgs/{orgID}/owners": 201,
+    "POST /api/v2/signin": 204,
+    "POST /api/v2/signout": 204,
+    "GET /metrics": 200,
 }
 
 

@@ -7,8 +7,10 @@
 #      and run schemathesis against the spec with the operator token;
 #      Besides schemathesis' own checks, tests/conformance/influx_checks.py adds contract rules the
 #      spec cannot express (build headers, X-Platform-Error-Code, empty 204s, token exposure,
-#      success statuses reached). Its before_call hook keeps the run's operator token, user, org and
-#      bucket from being deleted or patched by generated requests;
+#      success statuses reached, the session cookie). Its before_call hook keeps the run's operator
+#      token, user, org and bucket from being deleted or patched by generated requests, the operator
+#      from losing its owner role in the setup org, and its password (used by POST /api/v2/signin)
+#      from changing;
 #   4. check that the operator token still works afterwards.
 #
 # Needs: pip install -r tests/conformance/requirements.txt; curl; a built server.
@@ -115,7 +117,9 @@ pass "server answers GET /health with 200"
 
 # Onboarding with a token we choose, as `influx setup --token` does.
 OPERATOR_TOKEN="$("$PY" -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(64)).decode())')"
-SETUP_BODY="$("$PY" -c 'import json, sys; print(json.dumps({"username": "conformance", "password": "conformance-password", "org": "conformance-org", "bucket": "conformance-bucket", "retentionPeriodSeconds": 0, "token": sys.argv[1]}))' "$OPERATOR_TOKEN")"
+OPERATOR_USER="conformance"
+OPERATOR_PASSWORD="conformance-password"
+SETUP_BODY="$("$PY" -c 'import json, sys; print(json.dumps({"username": sys.argv[2], "password": sys.argv[3], "org": "conformance-org", "bucket": "conformance-bucket", "retentionPeriodSeconds": 0, "token": sys.argv[1]}))' "$OPERATOR_TOKEN" "$OPERATOR_USER" "$OPERATOR_PASSWORD")"
 SETUP_STATUS="$(curl -s -o "$WORK/setup.json" -w '%{http_code}' -X POST "$BASE/api/v2/setup" \
     -H 'Content-Type: application/json' --data-binary "$SETUP_BODY")"
 if [[ "$SETUP_STATUS" != "201" ]]; then
@@ -148,15 +152,97 @@ done
 SPARE_LIST="$(printf '"%s", ' "${SPARE_IDS[@]}")"
 pass "created ${#SPARE_IDS[@]} spare authorizations"
 
+# POST a JSON body with the operator token; prints the new record's id, or nothing on failure.
+create() {
+    local path="$1" body="$2" status
+    status="$(curl -s -o "$WORK/spare.json" -w '%{http_code}' -X POST "$BASE$path" \
+        -H "Authorization: Token $OPERATOR_TOKEN" -H 'Content-Type: application/json' --data-binary "$body")"
+    if [[ "$status" != "201" ]]; then
+        echo "POST $path $body: $status $(head -c 300 "$WORK/spare.json")" >&2
+        return 1
+    fi
+    "$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["id"])' "$WORK/spare.json"
+}
+
+# Spare users and orgs for the user, org and membership routes to rename, delete and change, so
+# their success statuses are reached without touching the operator's own user and org. They come
+# in separate pools, so that one operation does not use up what another needs (a user deleted
+# early would leave no membership to remove):
+#   users 1-2   GET/PATCH/password routes, and the `id` of POST .../members|owners
+#   users 3-5   members of the setup org, for DELETE .../members/{userID}
+#   users 6-7   owners of the setup org, for DELETE .../owners/{userID}
+#   users 8-10  DELETE /api/v2/users/{userID}
+#   orgs 1-2    GET/PATCH and the members/owners routes;  orgs 3-5  DELETE /api/v2/orgs/{orgID}
+SPARE_USERS=()
+SPARE_ORGS=()
+spares_ok=1
+for i in 1 2 3 4 5 6 7 8 9 10; do
+    id="$(create /api/v2/users "{\"name\":\"conformance-spare-user-$i\"}")" || { spares_ok=0; break; }
+    SPARE_USERS+=("$id")
+done
+for i in 1 2 3 4 5; do
+    ((spares_ok)) || break
+    id="$(create /api/v2/orgs "{\"name\":\"conformance-spare-org-$i\"}")" || { spares_ok=0; break; }
+    SPARE_ORGS+=("$id")
+done
+if ((spares_ok)); then
+    for i in 2 3 4; do
+        create "/api/v2/orgs/$ORG_ID/members" "{\"id\":\"${SPARE_USERS[$i]}\"}" >/dev/null || spares_ok=0
+    done
+    for i in 5 6; do
+        create "/api/v2/orgs/$ORG_ID/owners" "{\"id\":\"${SPARE_USERS[$i]}\"}" >/dev/null || spares_ok=0
+    done
+fi
+if ((spares_ok == 0)); then
+    fail "created spare users, orgs and memberships"
+    finish
+fi
+ids() { printf '"%s", ' "$@" | sed 's/, $//'; }
+USERS_GENERAL="$(ids "$USER_ID" "${SPARE_USERS[@]:0:2}")"
+USERS_SPARE_GENERAL="$(ids "${SPARE_USERS[@]:0:2}")"
+# The operator's own IDs are left out of the pools of the destructive operations: the hook would
+# only point such requests elsewhere, and those operations get few examples with real IDs.
+USERS_MEMBERS="$(ids "${SPARE_USERS[@]:2:3}")"
+USERS_OWNERS="$(ids "${SPARE_USERS[@]:5:2}")"
+USERS_DELETABLE="$(ids "${SPARE_USERS[@]:7:3}")"
+ORGS_GENERAL="$(ids "$ORG_ID" "${SPARE_ORGS[@]:0:2}")"
+ORGS_DELETABLE="$(ids "${SPARE_ORGS[@]:2:3}")"
+pass "created ${#SPARE_USERS[@]} spare users, ${#SPARE_ORGS[@]} spare orgs and 5 roles in the setup org"
+
 # Real IDs, fed to generated requests some of the time so that the happy paths (201/200) are
 # reached too. The operator authorization's own ID is deliberately not offered: deleting or
-# deactivating it would turn the rest of the run into 401s.
+# deactivating it would turn the rest of the run into 401s. Bodies that create tokens and buckets
+# name only the setup org and user (spare orgs get deleted along the way); path IDs include the
+# spares, and influx_checks.py's before_call turns destructive requests on the operator's own
+# user and org into requests for an ID that does not exist.
+BASIC_AUTH="$(printf '%s:%s' "$OPERATOR_USER" "$OPERATOR_PASSWORD" | base64 | tr -d '\n')"
 cat >"$WORK/schemathesis.toml" <<EOF
 [dictionaries.org_ids]
 values = ["$ORG_ID"]
 
+[dictionaries.orgs_general]
+values = [$ORGS_GENERAL]
+
+[dictionaries.orgs_deletable]
+values = [$ORGS_DELETABLE]
+
 [dictionaries.user_ids]
 values = ["$USER_ID"]
+
+[dictionaries.users_general]
+values = [$USERS_GENERAL]
+
+[dictionaries.users_spare_general]
+values = [$USERS_SPARE_GENERAL]
+
+[dictionaries.users_members]
+values = [$USERS_MEMBERS]
+
+[dictionaries.users_owners]
+values = [$USERS_OWNERS]
+
+[dictionaries.users_deletable]
+values = [$USERS_DELETABLE]
 
 [dictionaries.bucket_ids]
 values = ["$BUCKET_ID"]
@@ -174,9 +260,11 @@ values = ["buckets", "authorizations", "dashboards", "tasks", "users", "orgs", "
 "body.permissions[*].resource.id" = { dictionary = "bucket_ids", probability = 0.3 }
 "query.orgID" = { dictionary = "org_ids", probability = 0.5 }
 "query.userID" = { dictionary = "user_ids", probability = 0.5 }
-"path.orgID" = { dictionary = "org_ids", probability = 0.5 }
-"path.userID" = { dictionary = "user_ids", probability = 0.5 }
+"path.orgID" = { dictionary = "orgs_general", probability = 0.6 }
+"path.userID" = { dictionary = "users_general", probability = 0.6 }
 "path.authID" = { dictionary = "auth_ids", probability = 0.5 }
+"path.bucketID" = { dictionary = "bucket_ids", probability = 0.5 }
+"body.id" = { dictionary = "users_general", probability = 0.7 }
 "body.permissions[*].resource.type" = { dictionary = "resource_types", probability = 0.5 }
 
 # Only the links written in the spec: the inferred ones could reach the operator token.
@@ -185,6 +273,32 @@ algorithms = []
 
 [phases.stateful.generation]
 max-examples = $STATEFUL_EXAMPLES
+
+# Sign-in takes the operator's user name and password (HTTP Basic) instead of the token.
+[[operations]]
+include-operation-id = "PostSignin"
+headers = { Authorization = "Basic $BASIC_AUTH" }
+
+# The destructive operations draw from their own pools (see the spare users and orgs above).
+[[operations]]
+include-operation-id = "DeleteUsersID"
+parameters = { "path.userID" = { dictionary = "users_deletable", probability = 0.6 } }
+
+[[operations]]
+include-operation-id = "DeleteOrgsID"
+parameters = { "path.orgID" = { dictionary = "orgs_deletable", probability = 0.6 } }
+
+[[operations]]
+include-operation-id = "PostOrgsIDMembers"
+parameters = { "body.id" = { dictionary = "users_spare_general", probability = 0.8 } }
+
+[[operations]]
+include-operation-id = "DeleteOrgsIDMembersID"
+parameters = { "path.orgID" = { dictionary = "org_ids", probability = 0.9 }, "path.userID" = { dictionary = "users_members", probability = 0.9 } }
+
+[[operations]]
+include-operation-id = "DeleteOrgsIDOwnersID"
+parameters = { "path.orgID" = { dictionary = "org_ids", probability = 0.9 }, "path.userID" = { dictionary = "users_owners", probability = 0.9 } }
 EOF
 
 SEED_ARGS=()
@@ -194,10 +308,13 @@ if [[ -n "${SCHEMATHESIS_MAX_TIME:-}" ]]; then TIME_ARGS=(--max-time "$SCHEMATHE
 
 CHECKS="not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance"
 # Contract rules the spec cannot express (tests/conformance/influx_checks.py).
-CHECKS="$CHECKS,influx_build_headers,influx_error_header,influx_empty_204,influx_token_exposure,influx_reached_success"
+CHECKS="$CHECKS,influx_build_headers,influx_error_header,influx_empty_204,influx_token_exposure,influx_session_cookie"
+CHECKS="$CHECKS,influx_reached_success"
 export SCHEMATHESIS_HOOKS="$ROOT/tests/conformance/influx_checks.py"
 export INFLUX_CONFORMANCE_HASHED_TOKENS="$HASHED_TOKENS"
 export INFLUX_CONFORMANCE_PROTECTED_IDS="$AUTH_ID,$USER_ID,$ORG_ID,$BUCKET_ID"
+export INFLUX_CONFORMANCE_OPERATOR_USER_ID="$USER_ID"
+export INFLUX_CONFORMANCE_OPERATOR_PASSWORD="$OPERATOR_PASSWORD"
 echo "== schemathesis (max examples $MAX_EXAMPLES, checks $CHECKS)"
 # Run in the background and wait, so a TERM/INT reaches the trap at once instead of after it ends.
 schemathesis --config-file "$WORK/schemathesis.toml" run "$SPEC" \
@@ -231,6 +348,23 @@ if [[ "$ME_STATUS" == "200" ]] && grep -q '"active"' "$WORK/me.json"; then
     pass "operator token still active after the run"
 else
     fail "operator token still active after the run (GET its authorization: $ME_STATUS $(head -c 200 "$WORK/me.json"))"
+fi
+# The fixtures the hook protects: the operator's user and the setup org, unrenamed and active.
+FIXTURES_OK=1
+FIXTURE_DETAIL=""
+for check in "users/$USER_ID name $OPERATOR_USER" "users/$USER_ID status active" "orgs/$ORG_ID name conformance-org"; do
+    read -r path field want <<<"$check"
+    got="$(curl -s "$BASE/api/v2/$path" -H "Authorization: Token $OPERATOR_TOKEN" \
+        | "$PY" -c 'import json, sys; print(json.load(sys.stdin).get(sys.argv[1]))' "$field" 2>/dev/null)"
+    if [[ "$got" != "$want" ]]; then
+        FIXTURES_OK=0
+        FIXTURE_DETAIL="$FIXTURE_DETAIL $path.$field=$got (want $want);"
+    fi
+done
+if ((FIXTURES_OK)); then
+    pass "operator's user and setup org unchanged after the run"
+else
+    fail "operator's user and setup org unchanged after the run:$FIXTURE_DETAIL"
 fi
 if ! kill -0 "$SERVER_PID" 2>/dev/null; then
     fail "server still running after the run"

@@ -2,11 +2,14 @@
 """Check that openapi/influx-authz.yml has not drifted from InfluxDB's official OSS spec.
 
 For every path + method in our spec it checks, against the official spec:
-  * the path exists there with that method;
+  * the path exists there with that method, under the same operationId;
   * every parameter we declare exists there with the same name, location and type;
   * every request body / response body property we declare (recursively) exists in the
     official schema of the same operation and status, with a compatible type and, where both
     sides list an enum, with our values a subset of theirs;
+  * every request body property we require is required officially too (a client written
+    against the official spec may leave out what it calls optional);
+  * every success (2xx) status we declare is one the official operation declares;
   * response headers we declare, where the official response declares headers too.
 Official schemas are read with $ref and allOf resolved. A response status the official spec
 does not list is compared with its `default` response, or else with its `Error` schema.
@@ -54,6 +57,11 @@ ALLOWED: list[tuple[str, str]] = [
         "POST /api/v2/setup response 201 body.auth.hashedToken",
         "With hashed tokens setup returns the raw record, which has hashedToken (contract §5); "
         "the official spec predates hashing.",
+    ),
+    (
+        "PUT /api/v2/me/password response 400 application/json",
+        "The official 400 declares no body, but every error carries the JSON {code, message} body "
+        "(contract §0).",
     ),
     (
         "* /ping response 204 header X-Influxdb-Version",
@@ -227,6 +235,11 @@ def compare_operation(ours: Spec, off: Spec, path: str, method: str, rep: Report
     off_op = off_item.get(method)
     if not rep.check(off_op is not None, f"{label} method", "method is not in the official spec"):
         return
+    rep.check(
+        our_op.get("operationId") == off_op.get("operationId"),
+        f"{label} operationId",
+        f"{our_op.get('operationId')!r} here, {off_op.get('operationId')!r} in the official spec",
+    )
 
     # Parameters.
     their_params = param_map(off, off_item, off_op)
@@ -251,6 +264,13 @@ def compare_operation(ours: Spec, off: Spec, path: str, method: str, rep: Report
                 tc = (their_body.get("content") or {}).get(media)
                 if rep.check(tc is not None, f"{where} {media}", "media type not accepted officially"):
                     compare_schema(ours, content.get("schema", {}), off, tc.get("schema", {}), f"{where} body", rep)
+                    their_required = set(off.flatten(tc.get("schema", {})).get("required", []))
+                    for name in ours.flatten(content.get("schema", {})).get("required", []):
+                        rep.check(
+                            name in their_required,
+                            f"{where} body required:{name}",
+                            "required here, optional in the official request schema",
+                        )
 
     # Responses.
     for status, raw in (our_op.get("responses") or {}).items():
@@ -258,6 +278,12 @@ def compare_operation(ours: Spec, off: Spec, path: str, method: str, rep: Report
         our_resp = ours.deref(raw)
         their_resp, note = official_response(off, off_op, status)
         where = f"{label} response {status}"
+        if status.startswith("2"):
+            rep.check(
+                status in {str(k) for k in (off_op.get("responses") or {})},
+                f"{where} status",
+                "success status not declared by the official operation",
+            )
         for media, content in (our_resp.get("content") or {}).items():
             tc = (their_resp.get("content") or {}).get(media)
             if rep.check(tc is not None, f"{where} {media}", "media type not in the official response" + note):

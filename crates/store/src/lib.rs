@@ -245,30 +245,79 @@ impl Store {
 
     /// Authorizations matching `filter`, in ascending ID order.
     pub fn authorizations(&self, filter: AuthorizationFilter) -> Result<Vec<Authorization>, StoreError> {
+        self.scan_authorizations(filter, None, usize::MAX, |_| true)
+    }
+
+    /// Up to `max` authorizations matching `filter` and `keep`, in ascending ID order, starting after `after`.
+    /// The user or org index narrows the scan, and it stops as soon as `max` are found, so a page of one user's
+    /// tokens costs the same among a million as among ten.
+    pub fn scan_authorizations(
+        &self,
+        filter: AuthorizationFilter,
+        after: Option<Id>,
+        max: usize,
+        mut keep: impl FnMut(&Authorization) -> bool,
+    ) -> Result<Vec<Authorization>, StoreError> {
         let txn = self.read()?;
         let table = txn.open_table(AUTHORIZATIONS)?;
-        let ids: Vec<u64> = match (filter.user_id, filter.org_id) {
-            (Some(user), _) => index_range(&txn, AUTHORIZATIONS_BY_USER, user)?,
-            (None, Some(org)) => index_range(&txn, AUTHORIZATIONS_BY_ORG, org)?,
-            (None, None) => {
-                let mut all = Vec::new();
-                for entry in table.iter()? {
-                    let (key, value) = entry?;
-                    let _ = key;
-                    all.push(decode::<Authorization>(value.value())?);
-                }
-                return Ok(all);
-            }
-        };
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(auth) = get_json::<Authorization>(&table, id)?
-                && filter.org_id.is_none_or(|org| auth.org_id == org)
+        let start = after.map_or(0, |id| id.get().saturating_add(1));
+        let mut out = Vec::new();
+        let mut consider = |out: &mut Vec<Authorization>, auth: Authorization| {
+            if filter.org_id.is_none_or(|org| auth.org_id == org)
+                && filter.user_id.is_none_or(|user| auth.user_id == user)
+                && keep(&auth)
             {
                 out.push(auth);
             }
+        };
+        let by = match (filter.user_id, filter.org_id) {
+            (Some(user), _) => Some((AUTHORIZATIONS_BY_USER, user)),
+            (None, Some(org)) => Some((AUTHORIZATIONS_BY_ORG, org)),
+            (None, None) => None,
+        };
+        match by {
+            Some((index, owner)) => {
+                let index = txn.open_table(index)?;
+                for entry in index.range((owner.get(), start)..=(owner.get(), u64::MAX))? {
+                    if out.len() >= max {
+                        break;
+                    }
+                    let id = entry?.0.value().1;
+                    if let Some(auth) = get_json::<Authorization>(&table, id)? {
+                        consider(&mut out, auth);
+                    }
+                }
+            }
+            None => {
+                for entry in table.range(start..)? {
+                    if out.len() >= max {
+                        break;
+                    }
+                    consider(&mut out, decode::<Authorization>(entry?.1.value())?);
+                }
+            }
         }
         Ok(out)
+    }
+
+    /// Writes last-used times (the later one wins) in one transaction; records that are gone are skipped.
+    pub fn record_last_used(&self, uses: &[(Id, time::OffsetDateTime)]) -> Result<(), StoreError> {
+        if uses.is_empty() {
+            return Ok(());
+        }
+        self.write(|txn| {
+            let mut table = txn.open_table(AUTHORIZATIONS)?;
+            for (id, at) in uses {
+                let Some(mut auth) = get_json::<Authorization>(&table, id.get())? else {
+                    continue;
+                };
+                if auth.last_used_at.is_none_or(|before| before < *at) {
+                    auth.last_used_at = Some(*at);
+                    table.insert(id.get(), encode(&auth)?.as_slice())?;
+                }
+            }
+            Ok(())
+        })
     }
 
     /// Applies `change` to the record and stores it; `None` when there is no such authorization.
