@@ -26,6 +26,7 @@ pub struct Options {
     pub hashed_tokens: bool,
     pub set_up: bool,
     pub session_minutes: u32,
+    pub allow_client_tokens: bool,
 }
 
 impl Default for Options {
@@ -34,6 +35,7 @@ impl Default for Options {
             hashed_tokens: true,
             set_up: true,
             session_minutes: 60,
+            allow_client_tokens: false,
         }
     }
 }
@@ -47,6 +49,7 @@ pub fn config(db_path: &Path, options: Options) -> Config {
     config.in_memory = false;
     config.use_hashed_tokens = options.hashed_tokens;
     config.session_length = options.session_minutes;
+    config.allow_client_tokens = options.allow_client_tokens;
     config.log_format = LogFormat::Text;
     config.init_mode = options.set_up.then(|| "setup".to_owned());
     config.init_username = Some(USERNAME.into());

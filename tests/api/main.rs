@@ -6,6 +6,7 @@ mod authorizations;
 mod bad_input;
 mod cli;
 mod cli_people;
+mod extensions;
 mod fuzz;
 mod limits;
 mod people;

@@ -239,7 +239,8 @@ async fn users_can_be_renamed_and_given_passwords() {
         "passwords must be at least 8 characters long",
     )
     .await;
-    let own = app
+    // Changing one's own password needs the current one: a token alone is not enough.
+    let with_token = app
         .client
         .put(app.url("/api/v2/me/password"))
         .header("Authorization", format!("Token {OPERATOR_TOKEN}"))
@@ -247,7 +248,51 @@ async fn users_can_be_renamed_and_given_passwords() {
         .send()
         .await
         .unwrap();
-    assert_eq!(own.status(), 204);
+    assert_error(
+        with_token,
+        401,
+        "unauthorized",
+        "the current password is required (Basic auth)",
+    )
+    .await;
+    let signin = app
+        .client
+        .post(app.url("/api/v2/signin"))
+        .basic_auth("admin", Some(tests::PASSWORD))
+        .send()
+        .await
+        .unwrap();
+    let cookie = signin.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let change = |old: &'static str| {
+        app.client
+            .put(app.url("/api/v2/me/password"))
+            .header("Cookie", cookie.clone())
+            .basic_auth("admin", Some(old))
+            .json(&json!({"password": "new-password"}))
+            .send()
+    };
+    assert_error(
+        change("not-the-password").await.unwrap(),
+        403,
+        "forbidden",
+        "your username or password is incorrect",
+    )
+    .await;
+    assert_eq!(change(tests::PASSWORD).await.unwrap().status(), 204);
+    let again = app
+        .client
+        .post(app.url("/api/v2/signin"))
+        .basic_auth("admin", Some("new-password"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 204);
 }
 
 #[tokio::test]

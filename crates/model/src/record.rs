@@ -47,11 +47,29 @@ pub struct Authorization {
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+    /// Extension: after this instant the token is refused like a deleted one.
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expires_at: Option<OffsetDateTime>,
+    /// Extension: when the token last authenticated a request (kept in memory, written every few seconds).
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub last_used_at: Option<OffsetDateTime>,
 }
 
 impl Authorization {
     pub fn is_active(&self) -> bool {
         self.status == Status::Active
+    }
+
+    pub fn is_expired(&self, now: OffsetDateTime) -> bool {
+        self.expires_at.is_some_and(|at| at <= now)
     }
 }
 

@@ -60,6 +60,22 @@ pub struct AuthorizationView {
     pub created_at: OffsetDateTime,
     #[serde(rename = "updatedAt", with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+    /// Extension (not in InfluxDB): when the token stops working.
+    #[serde(
+        rename = "expiresAt",
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expires_at: Option<OffsetDateTime>,
+    /// Extension (not in InfluxDB): when the token last authenticated a request.
+    #[serde(
+        rename = "lastUsedAt",
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub last_used_at: Option<OffsetDateTime>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -100,6 +116,12 @@ pub struct AuthorizationPostRequest {
     pub status: Option<String>,
     #[serde(default)]
     pub permissions: Option<Vec<PermissionRequest>>,
+    /// Extension: RFC 3339 instant after which the token is refused.
+    #[serde(rename = "expiresAt", default)]
+    pub expires_at: Option<String>,
+    /// Honoured only with `--allow-client-tokens` (InfluxDB ignores it).
+    #[serde(default)]
+    pub token: Option<String>,
 }
 
 /// Body of `PATCH /api/v2/authorizations/{id}`. Only `status` and `description`; a `null` means "leave as is".

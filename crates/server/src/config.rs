@@ -64,6 +64,12 @@ pub struct Config {
           default_value = "true", default_missing_value = "true")]
     pub use_hashed_tokens: bool,
 
+    /// Honour a `token` in `POST /api/v2/authorizations` bodies, for fixed tokens in tests and infrastructure as
+    /// code (InfluxDB ignores it). At least 16 characters of A-Z a-z 0-9 - _ . ~ + / =; a duplicate is 422.
+    #[arg(long, env = "INFLUX_AUTHZ_ALLOW_CLIENT_TOKENS", value_parser = BoolishValueParser::new(), num_args = 0..=1,
+          default_value = "false", default_missing_value = "true")]
+    pub allow_client_tokens: bool,
+
     /// How long a sign-in session (`POST /api/v2/signin`) lasts, in minutes.
     #[arg(long, env = "INFLUXD_SESSION_LENGTH", default_value_t = 60)]
     pub session_length: u32,

@@ -52,8 +52,10 @@ impl App {
         let options = Options {
             hashed_tokens: config.use_hashed_tokens,
             session_length: time::Duration::minutes(i64::from(config.session_length)),
+            allow_client_tokens: config.allow_client_tokens,
         };
         let service = Service::new(Arc::new(store), Arc::new(SystemClock), options)?;
+        spawn_last_used_flusher(&service);
         if let Some(init) = config.init_setup()? {
             boot_setup(&service, init).await?;
         }
@@ -113,6 +115,27 @@ async fn boot_setup(service: &Service, init: InitSetup) -> Result<(), StartError
         Err(ServiceError::Conflict(_)) => Ok(()),
         Err(other) => Err(other.into()),
     }
+}
+
+/// How often the last-used times recorded in memory are written to the store.
+pub const LAST_USED_FLUSH: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Writes last-used times every [`LAST_USED_FLUSH`], off the request path. (Call
+/// [`Service::flush_last_used`] once more at shutdown.)
+fn spawn_last_used_flusher(service: &Service) {
+    let service = service.downgrade();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(LAST_USED_FLUSH);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            // Ends when the service is gone, so the database file is closed with it.
+            let Some(service) = service.upgrade() else { break };
+            if let Err(error) = service.flush_last_used().await {
+                tracing::warn!(%error, "could not write last-used times; will retry");
+            }
+        }
+    });
 }
 
 /// Adds the request span (method and path only: never headers, never the query, which may hold a token).

@@ -32,6 +32,9 @@ async fn run(config: Config) -> Result<(), String> {
     )
     .await
     .map_err(|e| format!("server failed: {e}"))?;
+    if let Err(error) = app.service.flush_last_used().await {
+        tracing::warn!(%error, "could not write the last last-used times");
+    }
     tracing::info!("stopped");
     Ok(())
 }

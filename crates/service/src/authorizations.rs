@@ -3,8 +3,8 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE;
 use model::wire::{
-    AuthorizationPostRequest, AuthorizationUpdateRequest, AuthorizationView, AuthorizationsView, PermissionRequest,
-    links,
+    AuthorizationPostRequest, AuthorizationUpdateRequest, AuthorizationView, AuthorizationsView, Links,
+    PermissionRequest,
 };
 use model::{Action, Authorization, Id, Permission, Resource, ResourceType, Status, Token};
 use store::{AuthorizationFilter, Conflict, Store, StoreError};
@@ -20,6 +20,124 @@ pub struct AuthorizationQuery {
     pub user: Option<String>,
     pub org_id: Option<String>,
     pub org: Option<String>,
+    // Extensions (InfluxDB ignores these parameters): paging, and filters served from the indexes.
+    pub limit: Option<String>,
+    pub offset: Option<String>,
+    pub after: Option<String>,
+    /// `active`, `inactive` or `expired`.
+    pub status: Option<String>,
+    /// Case-insensitive substring of the description.
+    pub description: Option<String>,
+    /// RFC 3339: tokens never used, or last used before then.
+    pub unused_since: Option<String>,
+}
+
+/// Most authorizations one page may hold.
+const MAX_PAGE: usize = 1000;
+/// The page size when paging is asked for (`offset` or `after`) without a `limit`.
+const DEFAULT_PAGE: usize = 100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StatusFilter {
+    Active,
+    Inactive,
+    Expired,
+}
+
+/// Paging and the extension filters, parsed.
+#[derive(Debug, Clone)]
+struct Narrowing {
+    page: Option<(usize, usize)>,
+    after: Option<Id>,
+    status: Option<StatusFilter>,
+    description: Option<String>,
+    unused_since: Option<time::OffsetDateTime>,
+}
+
+impl Narrowing {
+    fn parse(query: &AuthorizationQuery) -> Result<Self, ServiceError> {
+        let limit = non_empty(query.limit.clone())
+            .map(|text| match text.parse::<usize>() {
+                Ok(n) if (1..=MAX_PAGE).contains(&n) => Ok(n),
+                _ => Err(ServiceError::Invalid(format!("limit must be between 1 and {MAX_PAGE}"))),
+            })
+            .transpose()?;
+        let offset = non_empty(query.offset.clone())
+            .map(|text| {
+                text.parse::<usize>()
+                    .map_err(|_| ServiceError::Invalid("offset must be a positive integer".into()))
+            })
+            .transpose()?;
+        let after = non_empty(query.after.clone()).map(|v| parse_id(&v)).transpose()?;
+        let page = (limit.is_some() || offset.is_some() || after.is_some())
+            .then(|| (limit.unwrap_or(DEFAULT_PAGE), offset.unwrap_or(0)));
+        let status = non_empty(query.status.clone())
+            .map(|text| match text.as_str() {
+                "active" => Ok(StatusFilter::Active),
+                "inactive" => Ok(StatusFilter::Inactive),
+                "expired" => Ok(StatusFilter::Expired),
+                _ => Err(ServiceError::Invalid(
+                    "status must be active, inactive or expired".into(),
+                )),
+            })
+            .transpose()?;
+        let unused_since = non_empty(query.unused_since.clone())
+            .map(|text| {
+                time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339)
+                    .map_err(|_| ServiceError::Invalid(format!("unusedSince must be an RFC 3339 time, not {text:?}")))
+            })
+            .transpose()?;
+        Ok(Self {
+            page,
+            after,
+            status,
+            description: non_empty(query.description.clone()).map(|d| d.to_lowercase()),
+            unused_since,
+        })
+    }
+
+    fn keeps(&self, auth: &Authorization, now: time::OffsetDateTime, pending: Option<time::OffsetDateTime>) -> bool {
+        let status_ok = match self.status {
+            None => true,
+            Some(StatusFilter::Expired) => auth.is_expired(now),
+            Some(StatusFilter::Active) => auth.is_active() && !auth.is_expired(now),
+            Some(StatusFilter::Inactive) => !auth.is_active(),
+        };
+        let description_ok = self
+            .description
+            .as_ref()
+            .is_none_or(|d| auth.description.to_lowercase().contains(d));
+        let last_used = auth.last_used_at.max(pending);
+        let unused_ok = self
+            .unused_since
+            .is_none_or(|since| last_used.is_none_or(|used| used < since));
+        status_ok && description_ok && unused_ok
+    }
+}
+
+/// The query string for a list link: the filters as given, then the page.
+fn list_link(query: &AuthorizationQuery, tail: &str) -> String {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (key, value) in [
+        ("userID", &query.user_id),
+        ("user", &query.user),
+        ("orgID", &query.org_id),
+        ("org", &query.org),
+        ("status", &query.status),
+        ("description", &query.description),
+        ("unusedSince", &query.unused_since),
+    ] {
+        if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
+            out.append_pair(key, value);
+        }
+    }
+    let filters = out.finish();
+    match (filters.is_empty(), tail.is_empty()) {
+        (true, true) => "/api/v2/authorizations".to_owned(),
+        (true, false) => format!("/api/v2/authorizations?{tail}"),
+        (false, true) => format!("/api/v2/authorizations?{filters}"),
+        (false, false) => format!("/api/v2/authorizations?{filters}&{tail}"),
+    }
 }
 
 fn not_found() -> ServiceError {
@@ -30,6 +148,10 @@ fn not_found() -> ServiceError {
 pub(crate) fn parse_id(text: &str) -> Result<Id, ServiceError> {
     text.parse()
         .map_err(|e: model::IdError| ServiceError::Invalid(e.to_string()))
+}
+
+fn links_from(pairs: Vec<(&str, String)>) -> Links {
+    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
 
 fn non_empty(value: Option<String>) -> Option<String> {
@@ -52,6 +174,29 @@ pub(crate) fn generate_token() -> Result<Token, ServiceError> {
     let mut bytes = [0u8; 64];
     getrandom::fill(&mut bytes).map_err(|e| ServiceError::Internal(format!("no randomness for a token: {e}")))?;
     Ok(Token::new(URL_SAFE.encode(bytes)))
+}
+
+/// `expiresAt`: an RFC 3339 instant in the future.
+fn parse_expiry(text: &str, now: time::OffsetDateTime) -> Result<time::OffsetDateTime, ServiceError> {
+    let at = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map_err(|_| ServiceError::Invalid(format!("expiresAt must be an RFC 3339 time, not {text:?}")))?;
+    if at <= now {
+        return Err(ServiceError::Invalid("expiresAt must be in the future".into()));
+    }
+    Ok(at)
+}
+
+/// Shortest token a client may choose, and the characters it may use (base64url plus `.`, `~`, `+`, `/`, `=`).
+const MIN_CLIENT_TOKEN: usize = 16;
+
+fn validate_client_token(token: String) -> Result<Token, ServiceError> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "-_.~+/=".contains(c);
+    if token.len() < MIN_CLIENT_TOKEN || token.len() > 512 || !token.chars().all(allowed) {
+        return Err(ServiceError::Invalid(format!(
+            "token must be {MIN_CLIENT_TOKEN} to 512 characters of A-Z a-z 0-9 - _ . ~ + / ="
+        )));
+    }
+    Ok(Token::new(token))
 }
 
 /// Validates a request permission, with InfluxDB's messages (contract §1.2).
@@ -81,23 +226,43 @@ impl Service {
         }
     }
 
-    /// `GET /api/v2/authorizations`: filters, then keeps each record the caller may read.
+    /// `GET /api/v2/authorizations`: filters, then keeps each record the caller may read. Without paging
+    /// parameters the answer is InfluxDB's (everything, `links.self` only); with `limit`, `offset` or `after` it is
+    /// one page, with `links.next` when more remain.
     #[tracing::instrument(skip_all)]
     pub async fn list_authorizations(
         &self,
         caller: &Caller,
         query: AuthorizationQuery,
     ) -> Result<AuthorizationsView, ServiceError> {
-        let user_id = non_empty(query.user_id).map(|v| parse_id(&v)).transpose()?;
-        let org_id = non_empty(query.org_id).map(|v| parse_id(&v)).transpose()?;
-        let id = non_empty(query.id).map(|v| parse_id(&v)).transpose()?;
-        let user_name = if user_id.is_none() { non_empty(query.user) } else { None };
-        let org_name = if org_id.is_none() { non_empty(query.org) } else { None };
+        let user_id = non_empty(query.user_id.clone()).map(|v| parse_id(&v)).transpose()?;
+        let org_id = non_empty(query.org_id.clone()).map(|v| parse_id(&v)).transpose()?;
+        let id = non_empty(query.id.clone()).map(|v| parse_id(&v)).transpose()?;
+        let user_name = if user_id.is_none() {
+            non_empty(query.user.clone())
+        } else {
+            None
+        };
+        let org_name = if org_id.is_none() {
+            non_empty(query.org.clone())
+        } else {
+            None
+        };
+        let narrowing = Narrowing::parse(&query)?;
         let caller = caller.clone();
         let service = self.clone();
+        let now = self.now();
         self.blocking(move |store| {
-            let candidates = if let Some(id) = id {
-                vec![store.authorization(id)?.ok_or_else(not_found)?]
+            let keep = |auth: &Authorization| {
+                record_checks(Action::Read, auth).iter().all(|p| caller.may(p))
+                    && narrowing.keeps(auth, now, service.pending_use(auth.id))
+            };
+            let wanted = narrowing.page.map_or(usize::MAX, |(limit, offset)| {
+                offset.saturating_add(limit).saturating_add(1)
+            });
+            let mut candidates = if let Some(id) = id {
+                let auth = store.authorization(id)?.ok_or_else(not_found)?;
+                if keep(&auth) { vec![auth] } else { Vec::new() }
             } else {
                 let user_id = match (user_id, user_name) {
                     (Some(id), _) => Some(id),
@@ -119,20 +284,33 @@ impl Service {
                     ),
                     (None, None) => None,
                 };
-                store.authorizations(AuthorizationFilter { user_id, org_id })?
+                store.scan_authorizations(AuthorizationFilter { user_id, org_id }, narrowing.after, wanted, keep)?
             };
+            let mut more = false;
+            if let Some((limit, offset)) = narrowing.page {
+                more = candidates.len() > offset + limit;
+                candidates = candidates.into_iter().skip(offset).take(limit).collect();
+            }
             let mut names = Names::new(store);
             let mut authorizations = Vec::new();
-            for auth in candidates {
-                if !record_checks(Action::Read, &auth).iter().all(|p| caller.may(p)) {
-                    continue;
+            for auth in &candidates {
+                if let Some(view) = names.authorization(auth, service.shown_token(auth))? {
+                    authorizations.push(service.with_pending_use(view));
                 }
-                if let Some(view) = names.authorization(&auth, service.shown_token(&auth))? {
-                    authorizations.push(view);
+            }
+            let mut page_links = vec![("self", list_link(&query, ""))];
+            if let Some((limit, offset)) = narrowing.page {
+                let here = match narrowing.after {
+                    Some(after) => format!("limit={limit}&after={after}"),
+                    None => format!("limit={limit}&offset={offset}"),
+                };
+                page_links[0].1 = list_link(&query, &here);
+                if more && let Some(last) = candidates.last() {
+                    page_links.push(("next", list_link(&query, &format!("limit={limit}&after={}", last.id))));
                 }
             }
             Ok::<_, ServiceError>(AuthorizationsView {
-                links: links([("self", "/api/v2/authorizations".to_owned())]),
+                links: links_from(page_links),
                 authorizations,
             })
         })
@@ -161,6 +339,16 @@ impl Service {
                 .ok_or_else(|| ServiceError::Invalid("invalid status: must be active or inactive".into()))?,
         };
         let user_id = request.user_id.unwrap_or(caller.user.id);
+        let now = self.now();
+        let expires_at = request
+            .expires_at
+            .as_deref()
+            .map(|text| parse_expiry(text, now))
+            .transpose()?;
+        let chosen = match request.token {
+            Some(token) if self.options().allow_client_tokens => Some(validate_client_token(token)?),
+            _ => None,
+        };
 
         caller.check(&Permission::write(Resource::in_org(
             ResourceType::Authorizations,
@@ -189,8 +377,10 @@ impl Service {
             )));
         }
 
-        let token = generate_token()?;
-        let now = self.now();
+        let token = match chosen {
+            Some(token) => token,
+            None => generate_token()?,
+        };
         let mut auth = Authorization {
             id: self.inner.ids.next(),
             token: (!self.options().hashed_tokens).then(|| token.clone()),
@@ -202,6 +392,8 @@ impl Service {
             permissions,
             created_at: now,
             updated_at: now,
+            expires_at,
+            last_used_at: None,
         };
         let service = self.clone();
         self.blocking(move |store| {
@@ -300,8 +492,15 @@ impl Service {
     }
 
     fn view(&self, store: &Store, auth: &Authorization) -> Result<AuthorizationView, ServiceError> {
-        Names::new(store)
+        let view = Names::new(store)
             .authorization(auth, self.shown_token(auth))?
-            .ok_or_else(not_found)
+            .ok_or_else(not_found)?;
+        Ok(self.with_pending_use(view))
+    }
+
+    /// A use not yet written is newer than the stored one.
+    fn with_pending_use(&self, mut view: AuthorizationView) -> AuthorizationView {
+        view.last_used_at = view.last_used_at.max(self.pending_use(view.id));
+        view
     }
 }

@@ -63,6 +63,9 @@ pub enum AuthenticationError {
     /// `unauthorized access`.
     #[error("unauthorized access")]
     UnknownToken,
+    /// The token's `expiresAt` has passed (an extension): 401 `token has expired`.
+    #[error("token has expired")]
+    Expired,
     /// The token's user is inactive or gone: 403 `User is inactive`.
     #[error("User is inactive")]
     InactiveUser,
@@ -76,6 +79,7 @@ pub(crate) fn session_permissions(
     user: &User,
     orgs: &[(model::Id, Role)],
     tokens: &[Authorization],
+    now: time::OffsetDateTime,
 ) -> Vec<Permission> {
     let mut permissions = Vec::new();
     if user.instance_owner {
@@ -94,7 +98,7 @@ pub(crate) fn session_permissions(
             }
         }
     }
-    for token in tokens.iter().filter(|t| t.is_active()) {
+    for token in tokens.iter().filter(|t| t.is_active() && !t.is_expired(now)) {
         permissions.extend(token.permissions.iter().copied());
     }
     permissions.push(Permission::read(Resource::one(ResourceType::Users, user.id)));
@@ -119,10 +123,14 @@ impl Service {
             .await?;
         match found {
             None => Err(AuthenticationError::UnknownToken),
-            Some((authorization, Some(user))) if user.status == model::Status::Active => Ok(Caller {
-                user,
-                credential: Credential::Token(authorization),
-            }),
+            Some((authorization, _)) if authorization.is_expired(self.now()) => Err(AuthenticationError::Expired),
+            Some((authorization, Some(user))) if user.status == model::Status::Active => {
+                self.note_use(authorization.id, self.now());
+                Ok(Caller {
+                    user,
+                    credential: Credential::Token(authorization),
+                })
+            }
             Some(_) => Err(AuthenticationError::InactiveUser),
         }
     }

@@ -59,6 +59,8 @@ pub struct Options {
     pub hashed_tokens: bool,
     /// How long a sign-in session lasts.
     pub session_length: time::Duration,
+    /// Honour a `token` in `POST /api/v2/authorizations` bodies (InfluxDB ignores it).
+    pub allow_client_tokens: bool,
 }
 
 impl Default for Options {
@@ -66,6 +68,7 @@ impl Default for Options {
         Self {
             hashed_tokens: true,
             session_length: time::Duration::minutes(60),
+            allow_client_tokens: false,
         }
     }
 }
@@ -75,11 +78,23 @@ pub struct Service {
     inner: Arc<Inner>,
 }
 
+/// See [`Service::downgrade`].
+#[derive(Clone)]
+pub struct WeakService(std::sync::Weak<Inner>);
+
+impl WeakService {
+    pub fn upgrade(&self) -> Option<Service> {
+        self.0.upgrade().map(|inner| Service { inner })
+    }
+}
+
 struct Inner {
     store: Arc<Store>,
     clock: Arc<dyn Clock>,
     ids: ids::IdGenerator,
     options: Options,
+    /// Last uses since the last flush: recorded on the hot path without a write, flushed in the background.
+    last_used: std::sync::Mutex<std::collections::HashMap<model::Id, OffsetDateTime>>,
 }
 
 impl Service {
@@ -100,9 +115,16 @@ impl Service {
                 store,
                 clock,
                 ids: ids::IdGenerator::default(),
+                last_used: std::sync::Mutex::default(),
                 options,
             }),
         })
+    }
+
+    /// A handle that does not keep the service (and so the database file) open: for background tasks that should
+    /// end with it.
+    pub fn downgrade(&self) -> WeakService {
+        WeakService(Arc::downgrade(&self.inner))
     }
 
     pub fn options(&self) -> Options {
@@ -111,6 +133,44 @@ impl Service {
 
     fn now(&self) -> OffsetDateTime {
         self.inner.clock.now()
+    }
+
+    fn note_use(&self, id: model::Id, at: OffsetDateTime) {
+        if let Ok(mut pending) = self.inner.last_used.lock() {
+            pending.insert(id, at);
+        }
+    }
+
+    /// The not-yet-written last use of a token, if any.
+    fn pending_use(&self, id: model::Id) -> Option<OffsetDateTime> {
+        self.inner
+            .last_used
+            .lock()
+            .ok()
+            .and_then(|pending| pending.get(&id).copied())
+    }
+
+    /// Writes the last uses recorded since the previous flush, in one transaction. The server calls this every
+    /// few seconds and at shutdown.
+    pub async fn flush_last_used(&self) -> Result<usize, ServiceError> {
+        let uses: Vec<_> = match self.inner.last_used.lock() {
+            Ok(mut pending) => pending.drain().collect(),
+            Err(_) => return Ok(0),
+        };
+        let count = uses.len();
+        if count > 0 {
+            let written = uses.clone();
+            if let Err(error) = self.blocking(move |store| store.record_last_used(&written)).await {
+                // Keep them for the next try rather than lose them.
+                if let Ok(mut pending) = self.inner.last_used.lock() {
+                    for (id, at) in uses {
+                        pending.entry(id).and_modify(|t| *t = (*t).max(at)).or_insert(at);
+                    }
+                }
+                return Err(error);
+            }
+        }
+        Ok(count)
     }
 
     /// Runs a storage call on the blocking pool, inside the caller's tracing span.

@@ -85,7 +85,7 @@ impl Service {
             Some(None) => Err(AuthenticationError::UnknownToken),
             Some(Some((user, _, _))) if user.status != model::Status::Active => Err(AuthenticationError::InactiveUser),
             Some(Some((user, orgs, tokens))) => {
-                let permissions = session_permissions(&user, &orgs, &tokens);
+                let permissions = session_permissions(&user, &orgs, &tokens, now);
                 Ok(Caller {
                     user,
                     credential: Credential::Session { permissions },

@@ -92,6 +92,8 @@ impl Service {
             permissions: Permission::operator(),
             created_at: now,
             updated_at: now,
+            expires_at: None,
+            last_used_at: None,
         };
         let records = SetupRecords {
             user,

@@ -156,8 +156,30 @@ impl Service {
         Ok(())
     }
 
-    /// `PUT /api/v2/me/password`: the caller's own password.
-    pub async fn set_own_password(&self, caller: &Caller, request: PasswordRequest) -> Result<(), ServiceError> {
+    /// `PUT /api/v2/me/password`: the caller's own password, only with the current one (InfluxDB reads it from
+    /// Basic auth next to the session cookie), so that a leaked token cannot take over its user's account.
+    pub async fn set_own_password(
+        &self,
+        caller: &Caller,
+        current: Option<(String, String)>,
+        request: PasswordRequest,
+    ) -> Result<(), ServiceError> {
+        let Some((name, password)) = current else {
+            return Err(ServiceError::Unauthorized(
+                "the current password is required (Basic auth)".into(),
+            ));
+        };
+        let stored = caller.user.password_hash.clone();
+        let matches = name == caller.user.name
+            && match stored {
+                Some(stored) => tokio::task::spawn_blocking(move || passwords::verify(&password, &stored))
+                    .await
+                    .map_err(|e| ServiceError::Internal(format!("password task failed: {e}")))?,
+                None => false,
+            };
+        if !matches {
+            return Err(ServiceError::Forbidden("your username or password is incorrect".into()));
+        }
         self.set_password(caller, caller.user.id, request).await
     }
 

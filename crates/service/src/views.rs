@@ -111,6 +111,8 @@ impl<'a> Names<'a> {
             links: authorization_links(auth),
             created_at: auth.created_at,
             updated_at: auth.updated_at,
+            expires_at: auth.expires_at,
+            last_used_at: auth.last_used_at,
         }))
     }
 }

@@ -20,6 +20,8 @@ fn auth(n: u64, user: u64, org: u64, token: &str) -> Authorization {
         permissions: vec![Permission::read(Resource::global(ResourceType::Buckets))],
         created_at: now,
         updated_at: now,
+        expires_at: None,
+        last_used_at: None,
     }
 }
 

@@ -28,6 +28,12 @@ async fn list(
         user: params.get("user"),
         org_id: params.get("orgID"),
         org: params.get("org"),
+        limit: params.get("limit"),
+        offset: params.get("offset"),
+        after: params.get("after"),
+        status: params.get("status"),
+        description: params.get("description"),
+        unused_since: params.get("unusedSince"),
     };
     Ok(Pretty(
         StatusCode::OK,

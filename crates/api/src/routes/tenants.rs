@@ -254,8 +254,10 @@ async fn set_password(
 async fn set_own_password(
     State(app): State<AppState>,
     Extension(caller): Extension<Caller>,
+    headers: http::HeaderMap,
     JsonBody(request): JsonBody<PasswordRequest>,
 ) -> Result<StatusCode, ApiError> {
-    app.service.set_own_password(&caller, request).await?;
+    let current = crate::routes::session::basic_credentials(&headers);
+    app.service.set_own_password(&caller, current, request).await?;
     Ok(StatusCode::NO_CONTENT)
 }
