@@ -11,6 +11,7 @@ mod fuzz;
 mod limits;
 mod people;
 mod process;
+mod seed;
 mod sessions;
 mod setup;
 mod storage_faults;

@@ -70,6 +70,10 @@ pub struct Config {
           default_value = "false", default_missing_value = "true")]
     pub allow_client_tokens: bool,
 
+    /// A YAML or JSON file of orgs, users, buckets and tokens to create at start if missing (see the README).
+    #[arg(long, env = "INFLUX_AUTHZ_SEED")]
+    pub seed: Option<PathBuf>,
+
     /// How long a sign-in session (`POST /api/v2/signin`) lasts, in minutes.
     #[arg(long, env = "INFLUXD_SESSION_LENGTH", default_value_t = 60)]
     pub session_length: u32,

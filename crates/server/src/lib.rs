@@ -33,6 +33,8 @@ pub enum StartError {
     Service(#[from] ServiceError),
     #[error("DOCKER_INFLUXDB_INIT_MODE=setup needs {0}")]
     InitIncomplete(String),
+    #[error("--seed: {0}")]
+    Seed(String),
     #[error("unsupported DOCKER_INFLUXDB_INIT_MODE {0:?} (only \"setup\" is supported)")]
     InitMode(String),
 }
@@ -58,6 +60,9 @@ impl App {
         spawn_last_used_flusher(&service);
         if let Some(init) = config.init_setup()? {
             boot_setup(&service, init).await?;
+        }
+        if let Some(path) = &config.seed {
+            apply_seed(&service, path).await?;
         }
         let state = AppState {
             service: service.clone(),
@@ -136,6 +141,25 @@ fn spawn_last_used_flusher(service: &Service) {
             }
         }
     });
+}
+
+/// `--seed FILE`: create what the file lists and the store lacks.
+async fn apply_seed(service: &Service, path: &std::path::Path) -> Result<(), StartError> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| StartError::Seed(format!("cannot read {}: {e}", path.display())))?;
+    let seed = service::Seed::parse(&text).map_err(|e| StartError::Seed(e.to_string()))?;
+    let report = service
+        .apply_seed(seed)
+        .await
+        .map_err(|e| StartError::Seed(e.to_string()))?;
+    tracing::info!(
+        orgs = report.orgs,
+        users = report.users,
+        buckets = report.buckets,
+        tokens = report.tokens,
+        "seed applied (what existed was left alone)"
+    );
+    Ok(())
 }
 
 /// Adds the request span (method and path only: never headers, never the query, which may hold a token).

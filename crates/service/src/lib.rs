@@ -19,6 +19,7 @@ mod ids;
 mod orgs;
 mod passwords;
 mod query;
+mod seed;
 mod sessions;
 mod setup;
 mod users;
@@ -34,6 +35,7 @@ pub use buckets::BucketQuery;
 pub use caller::{AuthenticationError, Caller, Credential};
 pub use error::ServiceError;
 pub use orgs::OrgQuery;
+pub use seed::{Seed, SeedReport};
 pub use store::Role;
 pub use users::UserQuery;
 

@@ -1,0 +1,325 @@
+//! `--seed FILE`: orgs, users, buckets and tokens loaded at start, idempotently, for reproducible test doubles.
+//! The file is YAML or JSON (JSON is YAML). What exists already (by name, or by token) is left as it is.
+//!
+//! ```yaml
+//! orgs:
+//!   - name: acme
+//!     buckets: [{name: telemetry, retentionSeconds: 604800}]
+//! users:
+//!   - {name: alice, password: alice-password, orgs: [{org: acme, role: owner}]}
+//! tokens:
+//!   - token: alice-fixed-token-0001
+//!     org: acme
+//!     user: alice
+//!     description: CI writer
+//!     permissions:
+//!       - {action: write, resource: {type: buckets, name: telemetry}}
+//!       - {action: read, resource: {type: buckets}}      # every bucket of the token's org
+//! ```
+
+use serde::Deserialize;
+
+use model::{Action, Authorization, Id, Org, Permission, Resource, ResourceType, Status, Token, User};
+use store::{Conflict, Role, StoreError};
+
+use crate::buckets::{system_buckets, user_bucket};
+use crate::{Service, ServiceError, passwords};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Seed {
+    #[serde(default)]
+    pub orgs: Vec<SeedOrg>,
+    #[serde(default)]
+    pub users: Vec<SeedUser>,
+    #[serde(default)]
+    pub tokens: Vec<SeedToken>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedOrg {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub buckets: Vec<SeedBucket>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SeedBucket {
+    pub name: String,
+    #[serde(default)]
+    pub retention_seconds: i64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedUser {
+    pub name: String,
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub orgs: Vec<SeedMembership>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedMembership {
+    pub org: String,
+    #[serde(default)]
+    pub role: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SeedToken {
+    pub token: String,
+    pub org: String,
+    pub user: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub expires_at: Option<String>,
+    pub permissions: Vec<SeedPermission>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedPermission {
+    pub action: String,
+    pub resource: SeedResource,
+}
+
+/// `type`, and optionally one resource by `id` or by `name` (buckets in the token's org, orgs, users). Without
+/// either, the permission covers the type in the token's org (`orgs` and `users`: everywhere, as the `influx` CLI
+/// builds them).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedResource {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub id: Option<Id>,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// What applying a seed did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SeedReport {
+    pub orgs: usize,
+    pub users: usize,
+    pub buckets: usize,
+    pub tokens: usize,
+}
+
+fn bad(message: impl Into<String>) -> ServiceError {
+    ServiceError::Invalid(format!("seed: {}", message.into()))
+}
+
+impl Seed {
+    /// Parses YAML or JSON.
+    pub fn parse(text: &str) -> Result<Self, ServiceError> {
+        serde_yaml_ng::from_str(text).map_err(|e| bad(e.to_string()))
+    }
+}
+
+impl Service {
+    /// Creates whatever of `seed` is missing. Names (orgs, users, buckets) and token values identify what exists.
+    pub async fn apply_seed(&self, seed: Seed) -> Result<SeedReport, ServiceError> {
+        let mut report = SeedReport::default();
+        let now = self.now();
+        for org in seed.orgs {
+            let existing = {
+                let name = org.name.clone();
+                self.blocking(move |store| store.org_by_name(&name)).await?
+            };
+            let org_id = match existing {
+                Some(found) => found.id,
+                None => {
+                    let record = Org {
+                        id: self.inner.ids.next(),
+                        name: org.name.clone(),
+                        description: org.description.clone(),
+                        created_at: now,
+                        updated_at: now,
+                    };
+                    let buckets = system_buckets(self, record.id);
+                    let id = record.id;
+                    self.blocking(move |store| store.create_org(&record, &buckets, None))
+                        .await?;
+                    report.orgs += 1;
+                    id
+                }
+            };
+            for bucket in org.buckets {
+                let wanted = user_bucket(self, org_id, &bucket.name, bucket.retention_seconds.max(0));
+                match self.blocking(move |store| store.create_bucket(&wanted)).await {
+                    Ok(()) => report.buckets += 1,
+                    Err(ServiceError::Store(StoreError::Conflict(Conflict::BucketName))) => {}
+                    Err(other) => return Err(other),
+                }
+            }
+        }
+        for user in seed.users {
+            let status = match user.status.as_deref() {
+                None | Some("active") => Status::Active,
+                Some("inactive") => Status::Inactive,
+                Some(other) => return Err(bad(format!("user {}: unknown status {other:?}", user.name))),
+            };
+            let existing = {
+                let name = user.name.clone();
+                self.blocking(move |store| store.user_by_name(&name)).await?
+            };
+            let user_id = match existing {
+                Some(found) => found.id,
+                None => {
+                    let password_hash = match user.password.as_deref() {
+                        None => None,
+                        Some(password) => {
+                            passwords::validate(password)?;
+                            Some(passwords::hash(password)?)
+                        }
+                    };
+                    let record = User {
+                        id: self.inner.ids.next(),
+                        name: user.name.clone(),
+                        status,
+                        password_hash,
+                        instance_owner: false,
+                    };
+                    let id = record.id;
+                    self.blocking(move |store| store.create_user(&record)).await?;
+                    report.users += 1;
+                    id
+                }
+            };
+            for membership in user.orgs {
+                let role = match membership.role.as_deref() {
+                    None | Some("member") => Role::Member,
+                    Some("owner") => Role::Owner,
+                    Some(other) => return Err(bad(format!("user {}: unknown role {other:?}", user.name))),
+                };
+                let org = self.seed_org(&membership.org).await?;
+                self.blocking(move |store| store.add_member(org, user_id, role)).await?;
+            }
+        }
+        for token in seed.tokens {
+            let hash = Token::new(token.token.clone()).hash();
+            if self
+                .blocking(move |store| store.authorization_by_token(&hash))
+                .await?
+                .is_some()
+            {
+                continue;
+            }
+            let org_id = self.seed_org(&token.org).await?;
+            let user_id = {
+                let name = token.user.clone();
+                self.blocking(move |store| store.user_by_name(&name))
+                    .await?
+                    .ok_or_else(|| bad(format!("token {:?}: no user {:?}", token.description, token.user)))?
+                    .id
+            };
+            let mut permissions = Vec::new();
+            for permission in &token.permissions {
+                permissions.push(self.seed_permission(permission, org_id).await?);
+            }
+            if permissions.is_empty() {
+                return Err(bad(format!("token {:?}: no permissions", token.description)));
+            }
+            let status = match token.status.as_deref() {
+                None | Some("active") => Status::Active,
+                Some("inactive") => Status::Inactive,
+                Some(other) => return Err(bad(format!("token {:?}: unknown status {other:?}", token.description))),
+            };
+            let expires_at = token
+                .expires_at
+                .as_deref()
+                .map(|text| time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339))
+                .transpose()
+                .map_err(|e| bad(format!("token {:?}: expiresAt: {e}", token.description)))?;
+            let secret = Token::new(token.token);
+            let record = Authorization {
+                id: self.inner.ids.next(),
+                token: (!self.options().hashed_tokens).then(|| secret.clone()),
+                hashed_token: secret.hash(),
+                status,
+                description: token.description,
+                org_id,
+                user_id,
+                permissions,
+                created_at: now,
+                updated_at: now,
+                expires_at,
+                last_used_at: None,
+            };
+            self.blocking(move |store| store.create_authorization(&record)).await?;
+            report.tokens += 1;
+        }
+        Ok(report)
+    }
+
+    async fn seed_org(&self, name: &str) -> Result<Id, ServiceError> {
+        let owned = name.to_owned();
+        self.blocking(move |store| store.org_by_name(&owned))
+            .await?
+            .map(|org| org.id)
+            .ok_or_else(|| bad(format!("no org {name:?} (list it under orgs)")))
+    }
+
+    async fn seed_permission(&self, permission: &SeedPermission, org_id: Id) -> Result<Permission, ServiceError> {
+        let action =
+            Action::parse(&permission.action).ok_or_else(|| bad(format!("unknown action {:?}", permission.action)))?;
+        let resource = &permission.resource;
+        let kind = ResourceType::parse(&resource.kind)
+            .ok_or_else(|| bad(format!("unknown resource type {:?}", resource.kind)))?;
+        let id = match (&resource.id, &resource.name) {
+            (Some(id), _) => Some(*id),
+            (None, Some(name)) => {
+                let name = name.clone();
+                let found = match kind {
+                    ResourceType::Buckets => {
+                        self.blocking(move |store| {
+                            Ok::<_, StoreError>(
+                                store
+                                    .buckets(Some(org_id))?
+                                    .into_iter()
+                                    .find(|b| b.name == name)
+                                    .map(|b| b.id),
+                            )
+                        })
+                        .await?
+                    }
+                    ResourceType::Orgs => self
+                        .blocking(move |store| store.org_by_name(&name))
+                        .await?
+                        .map(|o| o.id),
+                    ResourceType::Users => self
+                        .blocking(move |store| store.user_by_name(&name))
+                        .await?
+                        .map(|u| u.id),
+                    _ => return Err(bad(format!("{kind} resources cannot be named; use an id"))),
+                };
+                Some(
+                    found
+                        .ok_or_else(|| bad(format!("no {kind} named {:?}", resource.name.as_deref().unwrap_or(""))))?,
+                )
+            }
+            (None, None) => None,
+        };
+        let resource = match (kind, id) {
+            (ResourceType::Orgs | ResourceType::Users, Some(id)) => Resource::one(kind, id),
+            (ResourceType::Orgs | ResourceType::Users, None) => Resource::global(kind),
+            (_, Some(id)) => Resource::one_in_org(kind, id, org_id),
+            (_, None) => Resource::in_org(kind, org_id),
+        };
+        Ok(Permission::new(action, resource))
+    }
+}
