@@ -5,6 +5,7 @@ mod authentication;
 mod authorizations;
 mod bad_input;
 mod cli;
+mod cli_extensions;
 mod cli_people;
 mod extensions;
 mod fuzz;

@@ -153,6 +153,7 @@
     for (const dialog of document.querySelectorAll('dialog[open]')) dialog.close();
     state.me = null;
     state.tokens = [];
+    clearTimeout(expiryTimer);
     $('token-rows').replaceChildren();
     showView('signin');
     setMessage($('signin-notice'), notice);
@@ -275,27 +276,96 @@
     render();
   }
 
-  function matches(token, words) {
+  // ---------------------------------------------------------------- expiry and last use (extensions)
+
+  /** A time from the API as milliseconds, or NaN when absent or unreadable. */
+  function timeOf(value) {
+    return value ? Date.parse(value) : NaN;
+  }
+
+  /** Its expiresAt has passed (the server keeps status active/inactive; "expired" is derived, as here). */
+  function isExpired(token, now = Date.now()) {
+    const at = timeOf(token.expiresAt);
+    return !Number.isNaN(at) && at <= now;
+  }
+
+  /** What the page shows and filters on: 'expired' wins over the stored status. */
+  function shownStatus(token, now = Date.now()) {
+    if (isExpired(token, now)) return 'expired';
+    return token.status === 'active' ? 'active' : 'inactive';
+  }
+
+  const dayFormat = new Intl.DateTimeFormat(undefined, {dateStyle: 'medium'});
+  const relativeFormat = new Intl.RelativeTimeFormat(undefined, {numeric: 'auto'});
+
+  const timeFormat = new Intl.DateTimeFormat(undefined, {timeStyle: 'short'});
+
+  function dayText(value) {
+    const at = timeOf(value);
+    return Number.isNaN(at) ? String(value || '') : dayFormat.format(new Date(at));
+  }
+
+  function timeText(value) {
+    const at = timeOf(value);
+    return Number.isNaN(at) ? '' : timeFormat.format(new Date(at));
+  }
+
+  function expiresText(token) {
+    const at = timeOf(token.expiresAt);
+    return Number.isNaN(at) ? 'never' : dayFormat.format(new Date(at));
+  }
+
+  /** "just now", "5 minutes ago", "yesterday", "3 months ago"; or "never". */
+  function relativeText(value, now = Date.now()) {
+    const at = timeOf(value);
+    if (Number.isNaN(at)) return 'never';
+    const seconds = Math.round((at - now) / 1000);
+    if (Math.abs(seconds) < 45) return 'just now';
+    const steps = [[60, 'second'], [60, 'minute'], [24, 'hour'], [7, 'day'], [4.345, 'week'], [12, 'month']];
+    let amount = seconds;
+    for (const [size, unit] of steps) {
+      if (Math.abs(amount) < size) return relativeFormat.format(Math.round(amount), unit);
+      amount /= size;
+    }
+    return relativeFormat.format(Math.round(amount), 'year');
+  }
+
+  /** Re-renders when the next listed token expires, so its badge changes without a refresh. */
+  let expiryTimer = 0;
+  function watchExpiry(now) {
+    clearTimeout(expiryTimer);
+    const next = Math.min(...state.tokens.map((t) => timeOf(t.expiresAt)).filter((at) => at > now));
+    if (Number.isFinite(next)) {
+      // setTimeout takes at most ~24.8 days; a later expiry gets there in steps.
+      expiryTimer = setTimeout(render, Math.min(next - now + 50, 2 ** 31 - 1));
+    }
+  }
+
+  function matches(token, words, now) {
     if (!words.length) return true;
     const haystack = [
-      token.description, token.status, token.user, token.userID, token.org, token.id,
+      token.description, shownStatus(token, now), token.user, token.userID, token.org, token.id,
       summarize(token).text, createdText(token.createdAt),
     ].join(' ').toLowerCase();
     return words.every((w) => haystack.includes(w));
   }
 
   function render() {
+    const now = Date.now();
     const query = $('filter').value.trim().toLowerCase();
     const words = query.split(/\s+/).filter(Boolean);
-    const visible = state.tokens.filter((t) => matches(t, words));
+    const status = $('status-filter').value;
+    const visible = state.tokens.filter((t) => (!status || shownStatus(t, now) === status) && matches(t, words, now));
     const total = state.tokens.length;
     const failed = !$('tokens-error').hidden && total === 0;
+    const filtered = words.length > 0 || Boolean(status);
 
-    $('token-count').textContent = failed ? '' : words.length
+    $('token-count').textContent = failed ? '' : filtered
       ? `${visible.length} of ${total} token${total === 1 ? '' : 's'}`
       : `${total} token${total === 1 ? '' : 's'}`;
 
-    $('token-rows').replaceChildren(...visible.map(row));
+    $('token-rows').replaceChildren(...visible.map((t) => row(t, now)));
+    watchExpiry(now);
     show($('token-table'), visible.length > 0);
     const empty = visible.length === 0 && !failed;
     show($('tokens-empty'), empty);
@@ -303,9 +373,15 @@
       if (total === 0) {
         $('tokens-empty-title').textContent = 'No API tokens yet';
         $('tokens-empty-text').textContent = 'Generate one with the buttons above.';
+      } else if (!words.length) {
+        $('tokens-empty-title').textContent = `No ${status} tokens`;
+        $('tokens-empty-text').textContent = 'Choose another status, or All.';
       } else {
-        $('tokens-empty-title').textContent = `No tokens match “${$('filter').value.trim()}”`;
-        $('tokens-empty-text').textContent = 'Try another word, or clear the filter.';
+        const which = status ? ` ${status} tokens` : ' tokens';
+        $('tokens-empty-title').textContent = `No${which} match “${$('filter').value.trim()}”`;
+        $('tokens-empty-text').textContent = status
+          ? 'Try another word or status, or clear the filter.'
+          : 'Try another word, or clear the filter.';
       }
     }
   }
@@ -317,27 +393,50 @@
     return Number.isNaN(date.getTime()) ? String(value || '') : dateFormat.format(date);
   }
 
-  function row(token) {
+  const BADGES = {
+    active: ['badge-active', 'Active'],
+    inactive: ['badge-inactive', 'Inactive'],
+    expired: ['badge-expired', 'Expired'],
+  };
+
+  function row(token, now = Date.now()) {
     const description = token.description || '';
     const name = description || 'Untitled token';
     const active = token.status === 'active';
+    const shown = shownStatus(token, now);
+    const [badgeClass, badgeText] = BADGES[shown];
     const summary = summarize(token);
+    const expiresTitle = token.expiresAt
+      ? `${shown === 'expired' ? 'Expired' : 'Expires'} ${createdText(token.expiresAt)}`
+      : 'This token never expires';
+    const usedTitle = token.lastUsedAt ? `Last used ${createdText(token.lastUsedAt)}` : 'Never used';
 
     const details = h('details', {class: 'perm-details'},
       h('summary', {}, `${token.permissions.length} permission${token.permissions.length === 1 ? '' : 's'}`),
       h('ul', {class: 'perm-list'}, summary.lines.map((line) => h('li', {}, line))));
 
-    return h('tr', {'data-id': token.id, class: active ? '' : 'is-inactive'},
+    return h('tr', {'data-id': token.id, class: shown === 'active' ? '' : 'is-inactive'},
       h('td', {class: 'cell-desc', 'data-label': 'Description'},
         h('span', {class: description ? 'desc' : 'desc desc-empty'}, name),
         h('span', {class: 'sub mono', title: 'Token ID'}, token.id)),
       h('td', {'data-label': 'Status'}, h('div', {},
-        h('span', {class: `badge ${active ? 'badge-active' : 'badge-inactive'}`}, active ? 'Active' : 'Inactive'))),
+        h('span', {class: `badge ${badgeClass}`,
+          title: shown === 'expired' && !active ? 'Expired (and inactive)' : null}, badgeText))),
       h('td', {'data-label': 'Owner'}, h('div', {},
         h('span', {class: 'owner'}, token.user || token.userID || '—'),
         token.org ? h('span', {class: 'sub', title: 'Organization'}, token.org) : null)),
       h('td', {'data-label': 'Created'}, h('div', {},
-        h('time', {datetime: token.createdAt, title: token.createdAt}, createdText(token.createdAt)))),
+        h('time', {datetime: token.createdAt, title: createdText(token.createdAt)}, dayText(token.createdAt)),
+        h('span', {class: 'sub'}, timeText(token.createdAt)))),
+      h('td', {class: 'cell-expires', 'data-label': 'Expires'}, h('div', {},
+        token.expiresAt
+          ? h('time', {datetime: token.expiresAt, title: expiresTitle,
+            class: shown === 'expired' ? 'is-expired' : null}, expiresText(token))
+          : h('span', {class: 'never', title: expiresTitle}, 'never'))),
+      h('td', {class: 'cell-used', 'data-label': 'Last used'}, h('div', {},
+        token.lastUsedAt
+          ? h('time', {datetime: token.lastUsedAt, title: usedTitle}, relativeText(token.lastUsedAt, now))
+          : h('span', {class: 'never', title: usedTitle}, 'never'))),
       h('td', {class: 'cell-perms', 'data-label': 'Permissions'}, h('div', {},
         h('span', {class: 'perm-summary'}, summary.text), details)),
       h('td', {class: 'cell-actions'},
@@ -566,6 +665,9 @@
     $('create-title').textContent = CREATE_TEXT[kind].title;
     $('create-intro').textContent = CREATE_TEXT[kind].intro;
     $('create-description').value = '';
+    $('create-expiry').value = '';
+    $('create-expiry-date').value = '';
+    updateExpiry();
     setMessage($('create-error'), '');
     $('create-submit').disabled = false;
 
@@ -670,6 +772,44 @@
     }));
   }
 
+  /** A yyyy-mm-dd for a date input, in local time. */
+  function dateInputValue(date) {
+    const pad = (n) => String(n).padStart(2, '0');
+    return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  }
+
+  /**
+   * The expiry chosen in the create dialog: {at: Date} (or {at: null} for never), or {error}. Presets count days
+   * from now; a custom date means the token works through that whole day, local time.
+   */
+  function chosenExpiry(now = new Date()) {
+    const choice = $('create-expiry').value;
+    if (!choice) return {at: null};
+    if (choice !== 'custom') return {at: new Date(now.getTime() + Number(choice) * 86_400_000)};
+    const text = $('create-expiry-date').value;
+    const parts = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+    if (!parts) return {error: 'Pick the date the token expires.'};
+    const at = new Date(Number(parts[1]), Number(parts[2]) - 1, Number(parts[3]) + 1);
+    if (at <= now) return {error: 'Pick a date in the future.'};
+    return {at};
+  }
+
+  function updateExpiry() {
+    const custom = $('create-expiry').value === 'custom';
+    const input = $('create-expiry-date');
+    show(input, custom);
+    const tomorrow = new Date();
+    tomorrow.setDate(tomorrow.getDate() + 1);
+    input.min = dateInputValue(new Date());
+    if (custom && !input.value) input.value = dateInputValue(tomorrow);
+    const chosen = chosenExpiry();
+    $('create-expiry-hint').textContent = chosen.error
+      ? chosen.error
+      : chosen.at
+        ? `The token stops working on ${createdText(chosen.at)}.`
+        : 'The token works until it is deleted or deactivated.';
+  }
+
   async function submitCreate(event) {
     event.preventDefault();
     const kind = state.createKind;
@@ -685,12 +825,20 @@
         : 'Pick at least one permission.');
       return;
     }
+    const expiry = chosenExpiry();
+    if (expiry.error) {
+      setMessage($('create-error'), expiry.error);
+      $($('create-expiry').value === 'custom' ? 'create-expiry-date' : 'create-expiry').focus();
+      return;
+    }
     const description = $('create-description').value.trim();
+    const body = {orgID, description, permissions};
+    if (expiry.at) body.expiresAt = expiry.at.toISOString();
     const submit = $('create-submit');
     submit.disabled = true;
     submit.textContent = 'Generating…';
     const created = await guarded($('create-error'), () =>
-      request('POST', '/api/v2/authorizations', {body: {orgID, description, permissions}}));
+      request('POST', '/api/v2/authorizations', {body}));
     submit.disabled = false;
     submit.textContent = 'Generate token';
     if (!created) return;
@@ -737,6 +885,9 @@
     $('signout').addEventListener('click', signOut);
     $('refresh').addEventListener('click', () => loadTokens({quiet: true}));
     $('filter').addEventListener('input', render);
+    $('status-filter').addEventListener('change', render);
+    $('create-expiry').addEventListener('change', updateExpiry);
+    $('create-expiry-date').addEventListener('input', updateExpiry);
     $('filter').addEventListener('keydown', (e) => {
       if (e.key === 'Escape' && $('filter').value) {
         $('filter').value = '';

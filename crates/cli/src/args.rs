@@ -33,10 +33,18 @@ Examples:
   influx-authz auth create --org my-org --all-access
   influx-authz auth create --org my-org --operator
 
+  # A token that stops working in 30 days, or at a given time (influx-authz extensions)
+  influx-authz auth create --org my-org --read-buckets --expires-in 30d
+  influx-authz auth create --org my-org --read-buckets --expires-at 2030-01-31T12:00:00Z
+
 Without --org or --org-id, the active config's org is used. Without --user, the token belongs to the first user
 the caller can see. --read-orgs, --write-orgs, --read-users and --write-users are global (no org), as with influx, so they need an
 operator token. --operator and --all-access cannot be combined with other permission flags.
-The token is printed once, here: the server keeps only its hash.";
+The token is printed once, here: the server keeps only its hash.
+
+--expires-in and --expires-at are influx-authz extensions (influx tokens never expire): the token is sent with an
+expiresAt and refused with 401 `token has expired` from then on. Use one or the other; the expiry must be in the
+future. Durations are a number and a unit (s, m, h, d, w), combinable: 90m, 12h, 30d, 1w2d.";
 
 const LIST_EXAMPLES: &str = "\
 Examples:
@@ -45,8 +53,21 @@ Examples:
   influx-authz auth ls --org my-org --hide-headers
   influx-authz auth list --id 0a1b2c3d4e5f6a7b
 
+  # influx-authz extensions: expired tokens, tokens unused for 90 days, by description, with expiry columns
+  influx-authz auth list --status expired
+  influx-authz auth list --unused-since 90d
+  influx-authz auth list --description telegraf --wide
+
 Without filters it lists every token the caller may see (it does not fall back to the config's org).
-With --id the other filters are ignored.";
+With --id the other filters are ignored.
+
+influx-authz extensions: the Status column reads `expired` for a token whose expiry has passed (by this machine's
+clock); in --json, `status` stays the server's active/inactive and `expiresAt`/`lastUsedAt` (RFC 3339) are added
+when set. --status, --unused-since and --description filter on the server (influx has none of them):
+--status active means active and not expired, inactive means made inactive, expired means past its expiry.
+--unused-since takes an RFC 3339 time or a duration like 30d (meaning 30 days ago), and lists the tokens never used
+or last used before then. --description matches a substring, ignoring case. --wide adds the Expires and Last Used
+columns after Status (`never` when unset); without it the table keeps influx's columns.";
 
 const DELETE_EXAMPLES: &str = "\
 Examples:
@@ -210,6 +231,19 @@ pub struct CreateArgs {
 
     #[command(flatten)]
     pub grants: Grants,
+
+    /// Make the token expire this long from now, like 30d, 12h or 1w2d (units s, m, h, d, w) [influx-authz extension]
+    #[arg(
+        long,
+        value_name = "DURATION",
+        allow_hyphen_values = true,
+        help_heading = "influx-authz extensions"
+    )]
+    pub expires_in: Option<String>,
+
+    /// Make the token expire at this RFC 3339 time, like 2030-01-31T12:00:00Z [influx-authz extension]
+    #[arg(long, value_name = "TIME", help_heading = "influx-authz extensions")]
+    pub expires_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -231,6 +265,40 @@ pub struct ListArgs {
     /// Only the tokens of this user (by ID)
     #[arg(long, value_name = "ID")]
     pub user_id: Option<String>,
+
+    /// Only active (and not expired), inactive, or expired tokens [influx-authz extension]
+    #[arg(long, value_enum, value_name = "STATUS", help_heading = "influx-authz extensions")]
+    pub status: Option<TokenStatus>,
+
+    /// Only tokens never used or last used before this RFC 3339 time, or this long ago (like 30d) [influx-authz extension]
+    #[arg(long, value_name = "TIME|DURATION", help_heading = "influx-authz extensions")]
+    pub unused_since: Option<String>,
+
+    /// Only tokens whose description contains this text, ignoring case [influx-authz extension]
+    #[arg(long, value_name = "TEXT", help_heading = "influx-authz extensions")]
+    pub description: Option<String>,
+
+    /// Add the Expires and Last Used columns to the table [influx-authz extension]
+    #[arg(long, help_heading = "influx-authz extensions")]
+    pub wide: bool,
+}
+
+/// A token status for `auth list --status`: the stored one, or `expired` (derived from `expiresAt`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TokenStatus {
+    Active,
+    Inactive,
+    Expired,
+}
+
+impl TokenStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenStatus::Active => "active",
+            TokenStatus::Inactive => "inactive",
+            TokenStatus::Expired => "expired",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -845,6 +913,37 @@ mod tests {
         };
         assert!(args.common.print.json);
         assert_eq!(args.common.token.as_deref(), Some("tok"));
+    }
+
+    #[test]
+    fn create_and_list_take_the_extension_flags() {
+        let top = Top::try_parse_from(["auth", "create", "--read-buckets", "--expires-in", "1w2d"]).unwrap();
+        let AuthCommand::Create(create) = top.command else {
+            panic!("not create")
+        };
+        assert_eq!(create.expires_in.as_deref(), Some("1w2d"));
+        assert_eq!(create.expires_at, None);
+
+        let top = Top::try_parse_from([
+            "auth",
+            "find",
+            "--status",
+            "expired",
+            "--unused-since",
+            "30d",
+            "--description",
+            "ci",
+            "--wide",
+        ])
+        .unwrap();
+        let AuthCommand::List(list) = top.command else {
+            panic!("not list")
+        };
+        assert_eq!(list.status, Some(TokenStatus::Expired));
+        assert_eq!(list.unused_since.as_deref(), Some("30d"));
+        assert_eq!(list.description.as_deref(), Some("ci"));
+        assert!(list.wide);
+        assert!(Top::try_parse_from(["auth", "list", "--status", "asleep"]).is_err());
     }
 
     #[test]

@@ -6,14 +6,15 @@
 use model::wire::{AuthorizationView, AuthorizationsView, OrgsView, UsersView};
 use model::{Id, ResourceType};
 use serde::Serialize;
+use time::OffsetDateTime;
 
-use crate::Error;
 use crate::args::{
     AuthArgs, AuthCommand, CommonArgs, ConnectionArgs, CreateArgs, IdArgs, ListArgs, OrgArgs, PrintArgs,
 };
 use crate::configs::{self, Config, Configs, DEFAULT_HOST};
 use crate::http::{Client, Settings};
-use crate::output::{self, TokenRow};
+use crate::output::{self, TokenRow, TokenTable};
+use crate::{Error, expiry};
 
 pub fn run(args: AuthArgs) -> Result<(), Error> {
     match args.command {
@@ -187,6 +188,9 @@ struct CreateBody<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<&'a str>,
     permissions: Vec<PermissionBody<'a>>,
+    /// Extension: RFC 3339; omitted for a token that never expires (what influx sends).
+    #[serde(rename = "expiresAt", skip_serializing_if = "Option::is_none")]
+    expires_at: Option<String>,
 }
 
 fn bucket_ids(flag: &str, ids: &[String]) -> Result<Vec<Id>, Error> {
@@ -215,6 +219,11 @@ fn create(args: CreateArgs) -> Result<(), Error> {
             "cannot compose other permissions with all access permissions",
         ));
     }
+    let expires_at = expiry::expires_at(
+        given(&args.expires_in),
+        given(&args.expires_at),
+        OffsetDateTime::now_utc(),
+    )?;
 
     let (client, config) = connect(&args.common)?;
     let org_id = resolve_org(&client, &config, org_id, org_name)?;
@@ -276,6 +285,7 @@ fn create(args: CreateArgs) -> Result<(), Error> {
         user_id,
         description: given(&args.description),
         permissions,
+        expires_at,
     };
     let created: AuthorizationView = client
         .post("/api/v2/authorizations", &body)
@@ -287,14 +297,27 @@ fn create(args: CreateArgs) -> Result<(), Error> {
 
 fn list(args: ListArgs) -> Result<(), Error> {
     let (org_id, org_name) = org_flags(&args.org)?;
+    let unused_since = given(&args.unused_since)
+        .map(|text| expiry::unused_since(text, OffsetDateTime::now_utc()))
+        .transpose()?;
     let (client, _) = connect(&args.common)?;
     let print = args.common.print;
+    let shape = TokenTable {
+        deleted: false,
+        wide: args.wide,
+        hide_headers: print.hide_headers,
+    };
 
     if let Some(id) = given(&args.id) {
         let auth: AuthorizationView = client
             .get(&authorization_path(id), &[])
             .map_err(|e| Error::new(format!("could not find authorization with ID {id:?}: {e}")))?;
-        return print_one(print, &auth, false);
+        let row = TokenRow::from(&auth);
+        return if print.json {
+            output::print(&output::go_json(&row)?)
+        } else {
+            output::print(&output::token_table_with(&[row], shape))
+        };
     }
 
     // Only the filters that were given; unlike create, no fallback to the config's org.
@@ -312,16 +335,27 @@ fn list(args: ListArgs) -> Result<(), Error> {
     if let Some(org_id) = org_id.as_deref() {
         query.push(("orgID", org_id));
     }
+    // influx-authz's extensions, sent only when given (so a plain list is influx's request).
+    if let Some(status) = args.status {
+        query.push(("status", status.as_str()));
+    }
+    if let Some(since) = unused_since.as_deref() {
+        query.push(("unusedSince", since));
+    }
+    if let Some(description) = given(&args.description) {
+        query.push(("description", description));
+    }
     let found: AuthorizationsView = client
         .get("/api/v2/authorizations", &query)
         .map_err(|e| Error::new(format!("could not find authorization with given parameters: {e}")))?;
-    let rows: Vec<TokenRow> = found.authorizations.iter().map(TokenRow::from).collect();
+    let now = OffsetDateTime::now_utc();
+    let rows: Vec<TokenRow> = found.authorizations.iter().map(|a| TokenRow::new(a, now)).collect();
     if print.json {
         // influx prints `null` for no tokens.
         let value = if rows.is_empty() { None } else { Some(&rows) };
         output::print(&output::go_json(&value)?)
     } else {
-        output::print(&output::token_table(&rows, false, print.hide_headers))
+        output::print(&output::token_table_with(&rows, shape))
     }
 }
 

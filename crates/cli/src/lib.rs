@@ -1,12 +1,14 @@
 //! `influx-authz auth …`, `setup`, `user …` and `org …`: a drop-in for the `influx auth`, `influx setup`,
 //! `influx user` and `influx org` commands of InfluxDB's CLI, with the same flags, environment variables, configs
-//! file, HTTP requests and output (contract §8), plus a `Status` column for tokens and `user update --status`.
+//! file, HTTP requests and output (contract §8), plus a `Status` column for tokens and `user update --status`, and influx-authz's token extensions
+//! (`auth create --expires-in|--expires-at`, `auth list --status|--unused-since|--description|--wide`).
 //!
 //! # Layout
 //! - [`args`]: the clap definitions, with influx's flag names and the help text.
 //! - `configs`: the influx CLI's TOML configs file (`~/.influxdbv2/configs`), read by every command, written by setup.
 //! - `http`: a blocking HTTP client that reports InfluxDB errors on one line and never prints the token.
 //! - `auth`, `setup`, `user`, `org`: the request flows (`user` and `org` reuse `auth`'s connection and org helpers).
+//! - `expiry`: the durations and times of the expiry and last-use flags.
 //! - `output`, `tabwriter`: influx's tables (Go `text/tabwriter` alignment) and its `--json` form.
 //!
 //! This crate is a client: it talks HTTP and never opens the database, and it needs no async runtime, so the
@@ -15,6 +17,7 @@
 pub mod args;
 mod auth;
 mod configs;
+mod expiry;
 mod http;
 mod org;
 mod output;

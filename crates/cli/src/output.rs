@@ -1,5 +1,6 @@
 //! What the commands print: influx's tab-aligned tables (plus a `Status` column for tokens) and influx's `--json`
-//! form.
+//! form, with the token extensions of influx-authz: `expired` in the Status column, `expiresAt`/`lastUsedAt` in
+//! the JSON when the server sends them, and the `Expires`/`Last Used` columns of `auth list --wide`.
 
 use std::io::Write;
 
@@ -7,10 +8,14 @@ use std::collections::BTreeMap;
 
 use model::wire::{AuthorizationView, PermissionView};
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
-use crate::{Error, tabwriter};
+use crate::{Error, expiry, tabwriter};
 
-/// A token as influx prints it (`--json` field names and order).
+/// A token as influx prints it (`--json` field names and order), then our extensions' fields when present.
+///
+/// `status` is the server's (`active` or `inactive`, InfluxDB's enum) in the JSON; the table shows `expired`
+/// instead for a token whose `expiresAt` has passed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TokenRow {
     pub id: String,
@@ -22,10 +27,20 @@ pub struct TokenRow {
     #[serde(rename = "userID")]
     pub user_id: String,
     pub permissions: Vec<String>,
+    /// Extension: when the token stops working (RFC 3339, UTC).
+    #[serde(rename = "expiresAt", skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    /// Extension: when the token last authenticated a request (RFC 3339, UTC).
+    #[serde(rename = "lastUsedAt", skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<String>,
+    /// `expiresAt` has passed (compared with this machine's clock when the row was made).
+    #[serde(skip)]
+    pub expired: bool,
 }
 
-impl From<&AuthorizationView> for TokenRow {
-    fn from(auth: &AuthorizationView) -> Self {
+impl TokenRow {
+    /// The row of `auth` as of `now`.
+    pub fn new(auth: &AuthorizationView, now: OffsetDateTime) -> Self {
         Self {
             id: auth.id.to_string(),
             description: auth.description.clone(),
@@ -34,7 +49,21 @@ impl From<&AuthorizationView> for TokenRow {
             user_name: auth.user.clone(),
             user_id: auth.user_id.to_string(),
             permissions: auth.permissions.iter().map(permission_string).collect(),
+            expires_at: auth.expires_at.and_then(expiry::format),
+            last_used_at: auth.last_used_at.and_then(expiry::format),
+            expired: auth.expires_at.is_some_and(|at| at <= now),
         }
+    }
+
+    /// The Status column: the server's status, or `expired`.
+    pub fn shown_status(&self) -> &str {
+        if self.expired { "expired" } else { &self.status }
+    }
+}
+
+impl From<&AuthorizationView> for TokenRow {
+    fn from(auth: &AuthorizationView) -> Self {
+        Self::new(auth, OffsetDateTime::now_utc())
     }
 }
 
@@ -73,20 +102,44 @@ pub fn table(headers: &[&str], rows: &[Vec<String>], hide_headers: bool) -> Stri
     tabwriter::align(&text)
 }
 
+/// Which token table to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TokenTable {
+    /// `Deleted` last (always `true`), for `delete`.
+    pub deleted: bool,
+    /// `Expires` and `Last Used` after `Status` (`auth list --wide`, an extension).
+    pub wide: bool,
+    pub hide_headers: bool,
+}
+
 /// The token table: influx's columns with `Status` before `Permissions`, and `Deleted` last for `delete`.
 pub fn token_table(tokens: &[TokenRow], deleted: bool, hide_headers: bool) -> String {
-    let mut headers = vec![
-        "ID",
-        "Description",
-        "Token",
-        "User Name",
-        "User ID",
-        "Status",
-        "Permissions",
-    ];
+    token_table_with(
+        tokens,
+        TokenTable {
+            deleted,
+            wide: false,
+            hide_headers,
+        },
+    )
+}
+
+/// [`token_table`], optionally with the `Expires` and `Last Used` columns.
+pub fn token_table_with(tokens: &[TokenRow], shape: TokenTable) -> String {
+    let TokenTable {
+        deleted,
+        wide,
+        hide_headers,
+    } = shape;
+    let mut headers = vec!["ID", "Description", "Token", "User Name", "User ID", "Status"];
+    if wide {
+        headers.extend(["Expires", "Last Used"]);
+    }
+    headers.push("Permissions");
     if deleted {
         headers.push("Deleted");
     }
+    let never = || "never".to_owned();
     let rows: Vec<Vec<String>> = tokens
         .iter()
         .map(|t| {
@@ -96,9 +149,13 @@ pub fn token_table(tokens: &[TokenRow], deleted: bool, hide_headers: bool) -> St
                 t.token.clone(),
                 t.user_name.clone(),
                 t.user_id.clone(),
-                t.status.clone(),
-                go_list(&t.permissions),
+                t.shown_status().to_owned(),
             ];
+            if wide {
+                row.push(t.expires_at.clone().unwrap_or_else(never));
+                row.push(t.last_used_at.clone().unwrap_or_else(never));
+            }
+            row.push(go_list(&t.permissions));
             if deleted {
                 row.push("true".to_owned());
             }
@@ -279,6 +336,9 @@ mod tests {
             user_name: "admin".into(),
             user_id: "0a0b0c0d0e0f0a0b".into(),
             permissions: permissions.iter().map(|p| (*p).to_owned()).collect(),
+            expires_at: None,
+            last_used_at: None,
+            expired: false,
         }
     }
 
@@ -308,6 +368,92 @@ ID\t\t\tDescription\tToken\tUser Name\tUser ID\t\t\tStatus\tPermissions
             text,
             "0a1b2c3d4e5f6a7b\td\t\tadmin\t0a0b0c0d0e0f0a0b\tactive\t[read:/users]\ttrue\n"
         );
+    }
+
+    fn view(expires_at: Option<OffsetDateTime>, last_used_at: Option<OffsetDateTime>) -> AuthorizationView {
+        serde_json::from_value(serde_json::json!({
+            "id": "0a1b2c3d4e5f6a7b", "token": "", "status": "active", "description": "ci", "orgID": "b6b3217f5a5e0559",
+            "org": "my-org", "userID": "0a0b0c0d0e0f0a0b", "user": "admin", "permissions": [], "links": {},
+            "createdAt": "2030-01-01T00:00:00Z", "updatedAt": "2030-01-01T00:00:00Z",
+            "expiresAt": expires_at.and_then(expiry::format), "lastUsedAt": last_used_at.and_then(expiry::format),
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn an_expired_token_shows_expired_in_the_table_but_keeps_its_status_in_json() {
+        use time::macros::datetime;
+        let now = datetime!(2030-06-01 00:00:00 UTC);
+        let expired = TokenRow::new(&view(Some(datetime!(2030-06-01 00:00:00 UTC)), None), now);
+        let later = TokenRow::new(&view(Some(datetime!(2030-06-01 00:00:01 UTC)), None), now);
+        let never = TokenRow::new(&view(None, None), now);
+        assert_eq!(
+            token_table(std::slice::from_ref(&expired), false, true),
+            "0a1b2c3d4e5f6a7b\tci\t\tadmin\t0a0b0c0d0e0f0a0b\texpired\t[]\n"
+        );
+        assert_eq!(later.shown_status(), "active");
+        assert_eq!(never.shown_status(), "active");
+
+        let json: serde_json::Value = serde_json::from_str(&go_json(&expired).unwrap()).unwrap();
+        assert_eq!(json["status"], "active");
+        assert_eq!(json["expiresAt"], "2030-06-01T00:00:00Z");
+        assert!(json.get("lastUsedAt").is_none());
+        let text = go_json(&expired).unwrap();
+        let order: Vec<usize> = ["\"id\"", "\"status\"", "\"permissions\"", "\"expiresAt\""]
+            .iter()
+            .map(|key| text.find(key).unwrap())
+            .collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "influx's keys first: {text}");
+        let plain = go_json(&never).unwrap();
+        assert!(!plain.contains("expiresAt") && !plain.contains("lastUsedAt"), "{plain}");
+    }
+
+    #[test]
+    fn wide_adds_expires_and_last_used_after_status() {
+        use time::macros::datetime;
+        let now = datetime!(2030-06-01 00:00:00 UTC);
+        let rows = [
+            TokenRow::new(
+                &view(
+                    Some(datetime!(2030-07-01 00:00:00 UTC)),
+                    Some(datetime!(2030-05-31 12:30:00 UTC)),
+                ),
+                now,
+            ),
+            TokenRow::new(&view(None, None), now),
+        ];
+        let text = token_table_with(
+            &rows,
+            TokenTable {
+                deleted: false,
+                wide: true,
+                hide_headers: false,
+            },
+        );
+        let lines: Vec<Vec<&str>> = text
+            .lines()
+            .map(|l| l.split('\t').filter(|c| !c.is_empty()).collect())
+            .collect();
+        assert_eq!(
+            lines[0],
+            [
+                "ID",
+                "Description",
+                "Token",
+                "User Name",
+                "User ID",
+                "Status",
+                "Expires",
+                "Last Used",
+                "Permissions"
+            ]
+        );
+        assert_eq!(
+            lines[1][4..8],
+            ["active", "2030-07-01T00:00:00Z", "2030-05-31T12:30:00Z", "[]"],
+            "the empty Token cells are dropped by the split"
+        );
+        assert_eq!(lines[2][4..8], ["active", "never", "never", "[]"]);
     }
 
     #[test]

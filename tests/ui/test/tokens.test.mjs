@@ -1,5 +1,6 @@
 // The API Tokens page, end to end: sign in, generate tokens, filter, deactivate, edit, delete with the
-// confirmation dialog, and the deleted token is refused by the API on the very next request.
+// confirmation dialog, and the deleted token is refused by the API on the very next request. Then the
+// extensions: expiry (7 days, a custom date, an expired badge), last use, and the status filter.
 import assert from 'node:assert/strict'
 import {after, before, describe, test} from 'node:test'
 import {SETUP, apiWithToken, launchBrowser, screenshot, signIn, startServer} from '../lib/harness.mjs'
@@ -184,6 +185,118 @@ describe('API Tokens page', () => {
     await dialog.getByText('Pick at least one permission.').waitFor()
     await page.keyboard.press('Escape')
     await dialog.waitFor({state: 'hidden'})
+  })
+
+  /** An authorization as the API returns it, read with the operator token. */
+  async function stored(id) {
+    const res = await apiWithToken(server.url, SETUP.token, `/api/v2/authorizations/${id}`)
+    assert.equal(res.status, 200)
+    return res.body
+  }
+
+  const cell = (description, label) => rowFor(description).locator(`td[data-label="${label}"]`)
+
+  test('a 7-day token shows its expiry date and "never" used; using it updates "Last used"', async (t) => {
+    const before = Date.now()
+    const token = await generate('Read/write buckets token', 'Weekly export', async (dialog) => {
+      await dialog.getByLabel(`Read ${SETUP.bucket}`).check()
+      await dialog.getByLabel('Expiration', {exact: true}).selectOption({label: '7 days'})
+      await dialog.locator('#create-expiry-hint').filter({hasText: 'stops working on'}).waitFor()
+    })
+    const id = await rowFor('Weekly export').getAttribute('data-id')
+    const saved = await stored(id)
+    const expiresAt = Date.parse(saved.expiresAt)
+    const week = 7 * 86_400_000
+    assert.ok(expiresAt >= before + week - 1000 && expiresAt <= Date.now() + week + 1000,
+      `expiresAt ${saved.expiresAt} is about 7 days from now`)
+    assert.equal(saved.lastUsedAt, undefined)
+
+    // The list shows the date (as the page formats it: en-US, UTC in this browser) and "never" for last use.
+    const day = new Intl.DateTimeFormat('en-US', {dateStyle: 'medium', timeZone: 'UTC'}).format(new Date(expiresAt))
+    assert.equal((await cell('Weekly export', 'Expires').innerText()).trim(), day)
+    assert.equal((await cell('Weekly export', 'Last used').innerText()).trim(), 'never')
+    await rowFor('Weekly export').locator('.badge-active').waitFor()
+    // Tokens without an expiry say so.
+    assert.equal((await cell('Telegraf writer', 'Expires').innerText()).trim(), 'never')
+
+    // Use it from Node, as a client would, then refresh: it was just used.
+    assert.equal((await apiWithToken(server.url, token, '/api/v2/buckets')).status, 200)
+    await page.getByRole('button', {name: 'Refresh'}).click()
+    await cell('Weekly export', 'Last used').filter({hasNotText: 'never'}).waitFor()
+    assert.equal((await cell('Weekly export', 'Last used').innerText()).trim(), 'just now')
+    assert.ok((await stored(id)).lastUsedAt, 'the API has a lastUsedAt too')
+    t.diagnostic('last use shown right after the token authenticated a request')
+  })
+
+  test('a custom expiry date is sent as the end of that day; past dates are refused', async () => {
+    await page.getByRole('button', {name: 'Custom token'}).click()
+    const dialog = page.locator('#create-dialog')
+    await dialog.getByLabel('Description').fill('Until new year')
+    await dialog.getByLabel('Read Buckets').check()
+    await dialog.getByLabel('Expiration', {exact: true}).selectOption({label: 'Custom date…'})
+    const date = dialog.getByLabel('Expiration date')
+    await date.waitFor()
+    await date.fill('2001-01-01')
+    await dialog.getByRole('button', {name: 'Generate token'}).click()
+    await dialog.locator('#create-error').filter({hasText: 'Pick a date in the future.'}).waitFor()
+
+    const year = new Date().getUTCFullYear() + 1
+    await date.fill(`${year}-12-31`)
+    await dialog.getByRole('button', {name: 'Generate token'}).click()
+    const shown = page.locator('#token-dialog')
+    await shown.waitFor()
+    await shown.getByRole('button', {name: 'Done'}).click()
+    await shown.waitFor({state: 'hidden'})
+    const id = await rowFor('Until new year').getAttribute('data-id')
+    // The browser runs in UTC, so the end of Dec 31 is midnight UTC on Jan 1.
+    assert.equal(Date.parse((await stored(id)).expiresAt), Date.UTC(year + 1, 0, 1))
+    assert.equal((await cell('Until new year', 'Expires').innerText()).trim(), `Jan 1, ${year + 1}`)
+  })
+
+  test('an expired token gets an Expired badge; the status filter picks it out', async (t) => {
+    // The page offers days; the API takes any future time: make one that expires in 3 s.
+    const org = (await apiWithToken(server.url, SETUP.token, `/api/v2/orgs?org=${SETUP.org}`)).body.orgs[0].id
+    const res = await fetch(`${server.url}/api/v2/authorizations`, {
+      method: 'POST',
+      headers: {Authorization: `Token ${SETUP.token}`, 'Content-Type': 'application/json'},
+      body: JSON.stringify({
+        orgID: org,
+        description: 'Short-lived job',
+        expiresAt: new Date(Date.now() + 3000).toISOString(),
+        permissions: [{action: 'read', resource: {type: 'buckets', orgID: org}}],
+      }),
+    })
+    assert.equal(res.status, 201)
+    const short = await res.json()
+    await page.getByRole('button', {name: 'Refresh'}).click()
+    await rowFor('Short-lived job').locator('.badge-active').waitFor()
+
+    // Without a refresh, the badge turns when the time comes; the API refuses the token.
+    await rowFor('Short-lived job').locator('.badge-expired').waitFor({timeout: 6000})
+    assert.equal((await rowFor('Short-lived job').locator('.badge').innerText()).trim(), 'Expired')
+    const refused = await apiWithToken(server.url, short.token, '/api/v2/buckets')
+    assert.equal(refused.status, 401)
+    assert.equal(refused.body.message, 'token has expired')
+
+    const filter = page.getByLabel('Status', {exact: true})
+    await filter.selectOption('expired')
+    assert.equal(await rows().count(), 1)
+    await rowFor('Short-lived job').waitFor()
+    assert.match(await page.locator('#token-count').textContent(), /^1 of \d+ tokens$/)
+    t.diagnostic(`screenshot: ${await screenshot(page, 'tokens-expired.png')}`)
+
+    await filter.selectOption('active')
+    assert.equal(await rowFor('Short-lived job').count(), 0)
+    await rowFor('Weekly export').waitFor()
+    await filter.selectOption('inactive')
+    await rowFor('Old CI pipeline').waitFor()
+    for (const badge of await rows().locator('.badge').allInnerTexts()) assert.equal(badge.trim(), 'Inactive')
+    // The text filter and the status filter combine.
+    await page.getByLabel('Filter tokens').fill('weekly')
+    await page.getByText('No inactive tokens match “weekly”').waitFor()
+    await page.getByLabel('Filter tokens').fill('')
+    await filter.selectOption('')
+    await rowFor('Short-lived job').waitFor()
   })
 
   test('screenshots of the token list, desktop and 390px wide', async (t) => {
