@@ -1,92 +1,22 @@
 //! `influx-authz auth …` and `influx-authz setup`: the real binary as a subprocess against a real server (another
 //! child process), checking output, exit codes and the server's state afterwards.
 
-use std::ffi::OsStr;
-use std::path::Path;
-use std::process::{Command, Stdio};
-
 use reqwest::Method;
 use serde_json::{Value, json};
-use tempfile::TempDir;
-use tests::{Process, binary, free_port};
+use tests::free_port;
+
+use crate::cli_support::{Fixture, Names, call, run_in, terminal_available};
 
 const OPERATOR: &str = "cli-operator-token";
 const ORG: &str = "cli-org";
 const BUCKET: &str = "cli-bucket";
-
-const INIT: &[(&str, &str)] = &[
-    ("DOCKER_INFLUXDB_INIT_MODE", "setup"),
-    ("DOCKER_INFLUXDB_INIT_USERNAME", "admin"),
-    ("DOCKER_INFLUXDB_INIT_PASSWORD", "password123"),
-    ("DOCKER_INFLUXDB_INIT_ORG", ORG),
-    ("DOCKER_INFLUXDB_INIT_BUCKET", BUCKET),
-    ("DOCKER_INFLUXDB_INIT_ADMIN_TOKEN", OPERATOR),
-];
-
-/// Variables of the user's shell that would change what the CLI does.
-const CLI_ENV: &[&str] = &[
-    "INFLUX_HOST",
-    "INFLUX_TOKEN",
-    "INFLUX_ORG",
-    "INFLUX_ORG_ID",
-    "INFLUX_CONFIGS_PATH",
-    "INFLUX_CLI_CONFIGS_PATH",
-    "INFLUX_ACTIVE_CONFIG",
-    "INFLUX_OUTPUT_JSON",
-    "INFLUX_HIDE_HEADERS",
-    "INFLUX_SKIP_VERIFY",
-    "INFLUX_TRACE_DEBUG_ID",
-];
-
-/// A server (set up with [`OPERATOR`] unless `set_up` is false) and a scratch directory that is also `$HOME`.
-struct Fixture {
-    server: Process,
-    dir: TempDir,
-}
+const NAMES: Names = Names {
+    operator: OPERATOR,
+    org: ORG,
+    bucket: BUCKET,
+};
 
 impl Fixture {
-    fn new() -> Self {
-        Self::with(true)
-    }
-
-    fn with(set_up: bool) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let envs = if set_up { INIT } else { &[] };
-        let server = Process::start(&["--in-memory"], envs, &dir.path().join("server.log"));
-        Self { server, dir }
-    }
-
-    fn host(&self) -> String {
-        self.server.url("")
-    }
-
-    /// Runs the binary with `args` and `envs`, `$HOME` in the scratch directory and none of the user's `INFLUX_*`.
-    fn run<S: AsRef<OsStr>>(&self, args: &[S], envs: &[(&str, &str)]) -> Run {
-        run_in(self.dir.path(), args, envs)
-    }
-
-    /// `auth <sub> <args…> --host <server> --token <operator>`.
-    fn auth(&self, sub: &str, args: &[&str]) -> Run {
-        let host = self.host();
-        let mut all = vec!["auth", sub];
-        all.extend_from_slice(args);
-        all.extend_from_slice(&["--host", &host, "--token", OPERATOR]);
-        self.run(&all, &[])
-    }
-
-    fn call(&self, method: Method, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
-        call(method, &self.server.url(path), token, body)
-    }
-
-    fn get(&self, path: &str, token: &str) -> (u16, Value) {
-        self.call(Method::GET, path, token, None)
-    }
-
-    fn org_id(&self) -> String {
-        let (_, orgs) = self.get(&format!("/api/v2/orgs?org={ORG}"), OPERATOR);
-        orgs["orgs"][0]["id"].as_str().unwrap().to_owned()
-    }
-
     fn admin_id(&self) -> String {
         let (_, me) = self.get("/api/v2/me", OPERATOR);
         me["id"].as_str().unwrap().to_owned()
@@ -102,87 +32,6 @@ impl Fixture {
         assert_eq!(status, 201, "{user}");
         user["id"].as_str().unwrap().to_owned()
     }
-
-    /// A token made over HTTP with the operator token: `(id, token)`.
-    fn create_token(&self, body: Value) -> (String, String) {
-        let (status, created) = self.call(Method::POST, "/api/v2/authorizations", OPERATOR, Some(body));
-        assert_eq!(status, 201, "{created}");
-        (
-            created["id"].as_str().unwrap().to_owned(),
-            created["token"].as_str().unwrap().to_owned(),
-        )
-    }
-
-    fn token_count(&self) -> usize {
-        let (_, list) = self.get("/api/v2/authorizations", OPERATOR);
-        list["authorizations"].as_array().unwrap().len()
-    }
-}
-
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn ok(self) -> Self {
-        assert_eq!(self.code, 0, "failed: {self:?}");
-        self
-    }
-
-    fn ok_stdout(&self) -> String {
-        assert_eq!(self.code, 0, "failed: {self:?}");
-        self.stdout.clone()
-    }
-
-    fn json(self) -> Value {
-        let run = self.ok();
-        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", run.stdout))
-    }
-
-    /// Asserts InfluxDB-CLI-style failure: exit 1, nothing on stdout, one `Error: …` line on stderr.
-    fn fails_with(self, needle: &str) -> Self {
-        assert_eq!(self.code, 1, "expected a failure: {self:?}");
-        assert_eq!(self.stdout, "", "{self:?}");
-        assert_eq!(self.stderr.lines().count(), 1, "not one line: {self:?}");
-        assert!(self.stderr.starts_with("Error: "), "{self:?}");
-        assert!(self.stderr.contains(needle), "expected {needle:?} in {:?}", self.stderr);
-        self
-    }
-}
-
-fn run_in<S: AsRef<OsStr>>(home: &Path, args: &[S], envs: &[(&str, &str)]) -> Run {
-    let mut command = Command::new(binary());
-    command.args(args).env("HOME", home).stdin(Stdio::null());
-    for name in CLI_ENV {
-        command.env_remove(name);
-    }
-    let output = command.envs(envs.iter().copied()).output().unwrap();
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
-}
-
-fn call(method: Method, url: &str, token: &str, body: Option<Value>) -> (u16, Value) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let mut request = reqwest::Client::new()
-            .request(method, url)
-            .header("Authorization", format!("Token {token}"));
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
-    })
 }
 
 fn permissions(token: &Value) -> Vec<String> {
@@ -198,7 +47,7 @@ fn permissions(token: &Value) -> Vec<String> {
 
 #[test]
 fn list_prints_influxs_aligned_table_with_a_status_column() {
-    let app = Fixture::new();
+    let app = Fixture::new(NAMES);
     let (_, tokens) = app.get("/api/v2/authorizations", OPERATOR);
     let id = tokens["authorizations"][0]["id"].as_str().unwrap().to_owned();
     let admin = app.admin_id();
@@ -236,7 +85,7 @@ fn list_prints_influxs_aligned_table_with_a_status_column() {
 
 #[test]
 fn list_sends_only_the_given_filters_and_prints_null_for_none_in_json() {
-    let app = Fixture::new();
+    let app = Fixture::new(NAMES);
     let org = app.org_id();
     let admin = app.admin_id();
     let alice = app.create_user("alice");
@@ -294,7 +143,7 @@ fn list_sends_only_the_given_filters_and_prints_null_for_none_in_json() {
 
 #[test]
 fn create_prints_the_new_token_once_and_the_server_holds_it() {
-    let app = Fixture::new();
+    let app = Fixture::new(NAMES);
     let org = app.org_id();
     let bucket = app.bucket_id();
 
@@ -350,7 +199,7 @@ fn create_prints_the_new_token_once_and_the_server_holds_it() {
 
 #[test]
 fn create_for_another_user_with_global_orgs_and_users_flags() {
-    let app = Fixture::new();
+    let app = Fixture::new(NAMES);
     let org = app.org_id();
     let alice = app.create_user("alice");
 
@@ -397,7 +246,7 @@ fn create_for_another_user_with_global_orgs_and_users_flags() {
 
 #[test]
 fn all_access_and_operator_build_influxs_permission_sets() {
-    let app = Fixture::new();
+    let app = Fixture::new(NAMES);
     let org = app.org_id();
     let admin = app.admin_id();
 
@@ -429,7 +278,7 @@ fn all_access_and_operator_build_influxs_permission_sets() {
 
 #[test]
 fn docs_flow_find_then_delete_and_the_token_is_refused_on_the_next_request() {
-    let app = Fixture::new();
+    let app = Fixture::new(NAMES);
     let org = app.org_id();
     let body = json!({"orgID": org, "description": "to delete",
                       "permissions": [{"action": "read", "resource": {"type": "buckets", "orgID": org}}]});
@@ -484,7 +333,7 @@ fn docs_flow_find_then_delete_and_the_token_is_refused_on_the_next_request() {
 
 #[test]
 fn delete_prints_json_with_the_deleted_token() {
-    let app = Fixture::new();
+    let app = Fixture::new(NAMES);
     let org = app.org_id();
     let (id, _) = app.create_token(
         json!({"orgID": org, "permissions": [{"action": "write", "resource": {"type": "tasks", "orgID": org}}]}),
@@ -499,7 +348,7 @@ fn delete_prints_json_with_the_deleted_token() {
 
 #[test]
 fn inactive_then_active_toggles_the_token_on_the_server() {
-    let app = Fixture::new();
+    let app = Fixture::new(NAMES);
     let org = app.org_id();
     let (id, token) = app.create_token(
         json!({"orgID": org, "permissions": [{"action": "read", "resource": {"type": "orgs", "id": org}}]}),
@@ -532,7 +381,7 @@ fn inactive_then_active_toggles_the_token_on_the_server() {
 
 #[test]
 fn the_configs_file_and_env_vars_supply_host_token_and_org() {
-    let app = Fixture::new();
+    let app = Fixture::new(NAMES);
     let org = app.org_id();
     let dead = format!("http://127.0.0.1:{}", free_port());
     let configs = format!(
@@ -614,7 +463,7 @@ fn the_configs_file_and_env_vars_supply_host_token_and_org() {
 
 #[test]
 fn a_config_with_only_a_session_cookie_signs_requests_with_it() {
-    let app = Fixture::new();
+    let app = Fixture::new(NAMES);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -668,7 +517,7 @@ fn a_config_with_only_a_session_cookie_signs_requests_with_it() {
 
 #[test]
 fn errors_are_one_line_with_a_non_zero_exit_and_change_nothing() {
-    let app = Fixture::new();
+    let app = Fixture::new(NAMES);
     let org = app.org_id();
     let dead = format!("http://127.0.0.1:{}", free_port());
 
@@ -729,7 +578,7 @@ fn errors_are_one_line_with_a_non_zero_exit_and_change_nothing() {
 
 #[test]
 fn http_debug_shows_requests_on_stderr_but_never_a_token() {
-    let app = Fixture::new();
+    let app = Fixture::new(NAMES);
     let run = app
         .auth("create", &["-o", ORG, "--read-buckets", "--json", "--http-debug"])
         .ok();
@@ -756,7 +605,7 @@ fn http_debug_shows_requests_on_stderr_but_never_a_token() {
 
 #[test]
 fn setup_onboards_the_server_and_writes_the_configs_file() {
-    let app = Fixture::with(false);
+    let app = Fixture::with(NAMES, false);
     let host = app.host();
     let path = app.dir.path().join("cfg").join("configs");
     let path_str = path.to_str().unwrap();
@@ -883,7 +732,7 @@ fn setup_onboards_the_server_and_writes_the_configs_file() {
 
 #[test]
 fn setup_prints_json_and_adds_a_named_config_beside_existing_ones() {
-    let app = Fixture::with(false);
+    let app = Fixture::with(NAMES, false);
     let host = app.host();
     let path = app.dir.path().join("configs");
     std::fs::write(
@@ -948,35 +797,21 @@ fn setup_prints_json_and_adds_a_named_config_beside_existing_ones() {
 #[test]
 fn setup_asks_for_what_is_missing_when_a_terminal_is_attached() {
     // `script` gives the binary a pseudo-terminal; the answers are typed ahead on its stdin.
-    if Command::new("script").arg("--version").output().is_err() {
-        eprintln!("skipped: no `script` (util-linux) to provide a terminal");
+    if !terminal_available() {
         return;
     }
-    let app = Fixture::with(false);
+    let app = Fixture::with(NAMES, false);
     let path = app.dir.path().join("configs");
-    let command = format!(
-        "{} setup --host {} --configs-path {} --username alice",
-        binary().display(),
-        app.host(),
-        path.display()
-    );
-    let mut child = Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .env("HOME", app.dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(
-        child.stdin.as_mut().unwrap(),
+    let (success, screen) = app.in_terminal(
+        &format!(
+            "setup --host {} --configs-path {} --username alice",
+            app.host(),
+            path.display()
+        ),
         b"password123\npassword123\norg1\nb1\n72\ny\n",
-    )
-    .unwrap();
-    let output = child.wait_with_output().unwrap();
-    let screen = String::from_utf8_lossy(&output.stdout);
+    );
 
-    assert!(output.status.success(), "{screen}");
+    assert!(success, "{screen}");
     assert!(!screen.contains("primary username"), "--username was given: {screen}");
     for prompt in [
         "Please type your password",

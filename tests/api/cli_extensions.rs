@@ -2,115 +2,24 @@
 //! a real server (another child process): `auth create --expires-in|--expires-at`, `expired` in the Status column,
 //! `expiresAt`/`lastUsedAt` in `--json`, and `auth list --status|--unused-since|--description|--wide`.
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use tempfile::TempDir;
-use tests::{Process, binary};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::cli_support::{Fixture, Names};
+
 const OPERATOR: &str = "cli-ext-operator-token";
 const ORG: &str = "cli-ext-org";
-
-const INIT: &[(&str, &str)] = &[
-    ("DOCKER_INFLUXDB_INIT_MODE", "setup"),
-    ("DOCKER_INFLUXDB_INIT_USERNAME", "admin"),
-    ("DOCKER_INFLUXDB_INIT_PASSWORD", "password123"),
-    ("DOCKER_INFLUXDB_INIT_ORG", ORG),
-    ("DOCKER_INFLUXDB_INIT_BUCKET", "cli-ext-bucket"),
-    ("DOCKER_INFLUXDB_INIT_ADMIN_TOKEN", OPERATOR),
-];
-
-/// Variables of the user's shell that would change what the CLI does.
-const CLI_ENV: &[&str] = &[
-    "INFLUX_HOST",
-    "INFLUX_TOKEN",
-    "INFLUX_ORG",
-    "INFLUX_ORG_ID",
-    "INFLUX_CONFIGS_PATH",
-    "INFLUX_CLI_CONFIGS_PATH",
-    "INFLUX_ACTIVE_CONFIG",
-    "INFLUX_OUTPUT_JSON",
-    "INFLUX_HIDE_HEADERS",
-    "INFLUX_SKIP_VERIFY",
-    "INFLUX_TRACE_DEBUG_ID",
-];
-
-/// A set-up server and a scratch directory that is also the CLI's `$HOME`.
-struct Fixture {
-    server: Process,
-    dir: TempDir,
-}
-
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn ok(self) -> Self {
-        assert_eq!(self.code, 0, "failed: {self:?}");
-        self
-    }
-
-    fn json(self) -> Value {
-        let run = self.ok();
-        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", run.stdout))
-    }
-
-    /// influx-style failure: exit 1, nothing on stdout, one `Error: …` line on stderr.
-    fn fails_with(self, needle: &str) -> Self {
-        assert_eq!(self.code, 1, "expected a failure: {self:?}");
-        assert_eq!(self.stdout, "", "{self:?}");
-        assert_eq!(self.stderr.lines().count(), 1, "not one line: {self:?}");
-        assert!(self.stderr.starts_with("Error: "), "{self:?}");
-        assert!(self.stderr.contains(needle), "expected {needle:?} in {:?}", self.stderr);
-        self
-    }
-}
+const NAMES: Names = Names {
+    operator: OPERATOR,
+    org: ORG,
+    bucket: "cli-ext-bucket",
+};
 
 impl Fixture {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let server = Process::start(&["--in-memory"], INIT, &dir.path().join("server.log"));
-        Self { server, dir }
-    }
-
-    /// `auth <sub> <args…> --host <server> --token <operator>`, with none of the user's `INFLUX_*`.
-    fn auth(&self, sub: &str, args: &[&str]) -> Run {
-        let host = self.server.url("");
-        let mut command = Command::new(binary());
-        command
-            .args(["auth", sub])
-            .args(args)
-            .args(["--host", &host, "--token", OPERATOR])
-            .env("HOME", self.dir.path())
-            .stdin(Stdio::null());
-        for name in CLI_ENV {
-            command.env_remove(name);
-        }
-        let output = command.output().unwrap();
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8(output.stdout).unwrap(),
-            stderr: String::from_utf8(output.stderr).unwrap(),
-        }
-    }
-
-    fn call(&self, method: Method, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
-        call(method, &self.server.url(path), token, body)
-    }
-
-    fn org_id(&self) -> String {
-        let (_, orgs) = self.call(Method::GET, &format!("/api/v2/orgs?org={ORG}"), OPERATOR, None);
-        orgs["orgs"][0]["id"].as_str().unwrap().to_owned()
-    }
-
     /// A token that may read the org's buckets, made over HTTP: `(id, token)`.
     fn bucket_reader(&self, description: &str) -> (String, String) {
         let org = self.org_id();
@@ -118,36 +27,8 @@ impl Fixture {
             "orgID": org, "description": description,
             "permissions": [{"action": "read", "resource": {"type": "buckets", "orgID": org}}],
         });
-        let (status, created) = self.call(Method::POST, "/api/v2/authorizations", OPERATOR, Some(body));
-        assert_eq!(status, 201, "{created}");
-        (
-            created["id"].as_str().unwrap().to_owned(),
-            created["token"].as_str().unwrap().to_owned(),
-        )
+        self.create_token(body)
     }
-
-    fn token_count(&self) -> usize {
-        let (_, list) = self.call(Method::GET, "/api/v2/authorizations", OPERATOR, None);
-        list["authorizations"].as_array().unwrap().len()
-    }
-}
-
-fn call(method: Method, url: &str, token: &str, body: Option<Value>) -> (u16, Value) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let mut request = reqwest::Client::new()
-            .request(method, url)
-            .header("Authorization", format!("Token {token}"));
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
-    })
 }
 
 fn time_of(value: &Value) -> OffsetDateTime {
@@ -174,7 +55,7 @@ fn row_cells(table: &str, id: &str) -> Vec<String> {
 
 #[test]
 fn create_with_expires_in_sends_expires_at_and_list_shows_it() {
-    let app = Fixture::new();
+    let app = Fixture::new(NAMES);
     let before = OffsetDateTime::now_utc();
 
     let created = app
@@ -266,7 +147,7 @@ fn create_with_expires_in_sends_expires_at_and_list_shows_it() {
 
 #[test]
 fn an_expired_token_shows_expired_and_is_found_by_status() {
-    let app = Fixture::new();
+    let app = Fixture::new(NAMES);
     let short = app
         .auth(
             "create",
@@ -327,7 +208,7 @@ fn an_expired_token_shows_expired_and_is_found_by_status() {
 
 #[test]
 fn unused_since_finds_never_used_tokens_and_description_filters() {
-    let app = Fixture::new();
+    let app = Fixture::new(NAMES);
     let (unused_id, _) = app.bucket_reader("Nightly backup");
     let (used_id, used_token) = app.bucket_reader("Grafana");
     assert_eq!(app.call(Method::GET, "/api/v2/buckets", &used_token, None).0, 200);
@@ -361,7 +242,7 @@ fn unused_since_finds_never_used_tokens_and_description_filters() {
 
 #[test]
 fn bad_expiry_and_filter_values_fail_with_one_line_before_any_request() {
-    let app = Fixture::new();
+    let app = Fixture::new(NAMES);
     let before = app.token_count();
     let create = |extra: &[&str]| {
         let mut args = vec!["-o", ORG, "--read-buckets"];
@@ -393,7 +274,7 @@ fn bad_expiry_and_filter_values_fail_with_one_line_before_any_request() {
 
 #[test]
 fn help_documents_the_extensions() {
-    let app = Fixture::new();
+    let app = Fixture::new(NAMES);
     let create = app.auth("create", &["--help"]).ok().stdout;
     for needle in [
         "--expires-in <DURATION>",

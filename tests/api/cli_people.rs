@@ -2,111 +2,21 @@
 //! child process), checking output, exit codes and the server's state afterwards, and the docs' "revoke through
 //! people" flows driven from the CLI.
 
-use std::ffi::OsStr;
-use std::process::{Command, Stdio};
-
-use reqwest::Method;
 use serde_json::{Value, json};
-use tempfile::TempDir;
-use tests::{Process, binary, free_port};
+use tests::free_port;
+
+use crate::cli_support::{Fixture, Names, terminal_available};
 
 const OPERATOR: &str = "people-operator-token";
 const ORG: &str = "people-org";
 const BUCKET: &str = "people-bucket";
-
-const INIT: &[(&str, &str)] = &[
-    ("DOCKER_INFLUXDB_INIT_MODE", "setup"),
-    ("DOCKER_INFLUXDB_INIT_USERNAME", "admin"),
-    ("DOCKER_INFLUXDB_INIT_PASSWORD", "password123"),
-    ("DOCKER_INFLUXDB_INIT_ORG", ORG),
-    ("DOCKER_INFLUXDB_INIT_BUCKET", BUCKET),
-    ("DOCKER_INFLUXDB_INIT_ADMIN_TOKEN", OPERATOR),
-];
-
-/// Variables of the user's shell that would change what the CLI does.
-const CLI_ENV: &[&str] = &[
-    "INFLUX_HOST",
-    "INFLUX_TOKEN",
-    "INFLUX_ORG",
-    "INFLUX_ORG_ID",
-    "INFLUX_ORG_DESCRIPTION",
-    "INFLUX_NAME",
-    "INFLUX_CONFIGS_PATH",
-    "INFLUX_CLI_CONFIGS_PATH",
-    "INFLUX_ACTIVE_CONFIG",
-    "INFLUX_OUTPUT_JSON",
-    "INFLUX_HIDE_HEADERS",
-    "INFLUX_SKIP_VERIFY",
-    "INFLUX_TRACE_DEBUG_ID",
-];
-
-/// A set-up server and a scratch directory that is also `$HOME`.
-struct Fixture {
-    server: Process,
-    dir: TempDir,
-}
+const NAMES: Names = Names {
+    operator: OPERATOR,
+    org: ORG,
+    bucket: BUCKET,
+};
 
 impl Fixture {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let server = Process::start(&["--in-memory"], INIT, &dir.path().join("server.log"));
-        Self { server, dir }
-    }
-
-    fn host(&self) -> String {
-        self.server.url("")
-    }
-
-    /// Runs the binary with `args` and `envs`, `$HOME` in the scratch directory and none of the user's `INFLUX_*`.
-    fn run<S: AsRef<OsStr>>(&self, args: &[S], envs: &[(&str, &str)]) -> Run {
-        let mut command = Command::new(binary());
-        command.args(args).env("HOME", self.dir.path()).stdin(Stdio::null());
-        for name in CLI_ENV {
-            command.env_remove(name);
-        }
-        let output = command.envs(envs.iter().copied()).output().unwrap();
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8(output.stdout).unwrap(),
-            stderr: String::from_utf8(output.stderr).unwrap(),
-        }
-    }
-
-    /// `<words…> --host <server> --token <operator>`, e.g. `cli(&["user", "list", "--json"])`.
-    fn cli(&self, words: &[&str]) -> Run {
-        let host = self.host();
-        let mut all = words.to_vec();
-        all.extend_from_slice(&["--host", &host, "--token", OPERATOR]);
-        self.run(&all, &[])
-    }
-
-    fn call(&self, method: Method, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
-            let mut request = reqwest::Client::new()
-                .request(method, self.server.url(path))
-                .header("Authorization", format!("Token {token}"));
-            if let Some(body) = body {
-                request = request.json(&body);
-            }
-            let response = request.send().await.unwrap();
-            let status = response.status().as_u16();
-            (status, response.json().await.unwrap_or(Value::Null))
-        })
-    }
-
-    fn get(&self, path: &str, token: &str) -> (u16, Value) {
-        self.call(Method::GET, path, token, None)
-    }
-
-    fn org_id(&self) -> String {
-        let (_, orgs) = self.get(&format!("/api/v2/orgs?org={ORG}"), OPERATOR);
-        orgs["orgs"][0]["id"].as_str().unwrap().to_owned()
-    }
-
     fn user(&self, id: &str) -> (u16, Value) {
         self.get(&format!("/api/v2/users/{id}"), OPERATOR)
     }
@@ -149,50 +59,13 @@ impl Fixture {
     }
 }
 
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn ok(self) -> Self {
-        assert_eq!(self.code, 0, "failed: {self:?}");
-        self
-    }
-
-    fn json(self) -> Value {
-        let run = self.ok();
-        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", run.stdout))
-    }
-
-    /// Asserts InfluxDB-CLI-style failure: exit 1, nothing on stdout, one `Error: …` line on stderr.
-    fn fails_with(self, needle: &str) -> Self {
-        assert_eq!(self.code, 1, "expected a failure: {self:?}");
-        assert_eq!(self.stdout, "", "{self:?}");
-        assert_eq!(self.stderr.lines().count(), 1, "not one line: {self:?}");
-        assert!(self.stderr.starts_with("Error: "), "{self:?}");
-        assert!(self.stderr.contains(needle), "expected {needle:?} in {:?}", self.stderr);
-        self
-    }
-
-    /// The table's lines with their cells (tabs collapsed).
-    fn cells(&self) -> Vec<Vec<String>> {
-        self.stdout
-            .lines()
-            .map(|line| line.split('\t').filter(|c| !c.is_empty()).map(str::to_owned).collect())
-            .collect()
-    }
-}
-
 const UNKNOWN: &str = "0000000000000001";
 
 // -- user -----------------------------------------------------------------------------------------------------------
 
 #[test]
 fn user_create_adds_a_member_of_the_org_and_sets_the_password() {
-    let app = Fixture::new();
+    let app = Fixture::new(NAMES);
     let org = app.org_id();
 
     // Without a password: the table, a warning on stderr, and membership of the config's/flag's org.
@@ -246,7 +119,7 @@ fn user_create_adds_a_member_of_the_org_and_sets_the_password() {
 
 #[test]
 fn user_list_find_ls_filter_by_name_and_id() {
-    let app = Fixture::new();
+    let app = Fixture::new(NAMES);
     let alice = app.cli(&["user", "create", "-n", "alice", "-o", ORG, "--json"]).json()["id"]
         .as_str()
         .unwrap()
@@ -276,7 +149,7 @@ fn user_list_find_ls_filter_by_name_and_id() {
 
 #[test]
 fn user_update_renames_and_status_deactivates_then_delete_prints_deleted() {
-    let app = Fixture::new();
+    let app = Fixture::new(NAMES);
     let id = app.cli(&["user", "create", "-n", "alice", "-o", ORG, "--json"]).json()["id"]
         .as_str()
         .unwrap()
@@ -314,7 +187,7 @@ fn user_update_renames_and_status_deactivates_then_delete_prints_deleted() {
 
 #[test]
 fn user_delete_prints_json() {
-    let app = Fixture::new();
+    let app = Fixture::new(NAMES);
     let id = app.cli(&["user", "create", "-n", "alice", "-o", ORG, "--json"]).json()["id"]
         .as_str()
         .unwrap()
@@ -327,7 +200,7 @@ fn user_delete_prints_json() {
 
 #[test]
 fn user_password_by_name_or_id_and_its_errors() {
-    let app = Fixture::new();
+    let app = Fixture::new(NAMES);
     let id = app.cli(&["user", "create", "-n", "alice", "-o", ORG, "--json"]).json()["id"]
         .as_str()
         .unwrap()
@@ -365,34 +238,17 @@ fn user_password_by_name_or_id_and_its_errors() {
 #[test]
 fn user_password_asks_twice_when_a_terminal_is_attached() {
     // `script` gives the binary a pseudo-terminal; the answers are typed ahead on its stdin.
-    if Command::new("script").arg("--version").output().is_err() {
-        eprintln!("skipped: no `script` (util-linux) to provide a terminal");
+    if !terminal_available() {
         return;
     }
-    let app = Fixture::new();
+    let app = Fixture::new(NAMES);
     app.cli(&["user", "create", "-n", "alice", "-o", ORG]).ok();
-    let command = format!(
-        "{} user password --name alice --host {} --token {OPERATOR}",
-        binary().display(),
-        app.host()
-    );
-    let mut child = Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .env("HOME", app.dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
     // Too short, then a mismatch, then the same password twice.
-    std::io::Write::write_all(
-        child.stdin.as_mut().unwrap(),
+    let (success, screen) = app.in_terminal(
+        &format!("user password --name alice --host {} --token {OPERATOR}", app.host()),
         b"short\npassword123\npassword124\npassword123\npassword123\n",
-    )
-    .unwrap();
-    let output = child.wait_with_output().unwrap();
-    let screen = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{screen}");
+    );
+    assert!(success, "{screen}");
     for text in [
         "Please type new password for \"alice\"",
         "Please type new password again",
@@ -407,7 +263,7 @@ fn user_password_asks_twice_when_a_terminal_is_attached() {
 
 #[test]
 fn user_errors_are_one_line_and_create_nothing() {
-    let app = Fixture::new();
+    let app = Fixture::new(NAMES);
     let org = app.org_id();
 
     app.cli(&["user", "create", "-o", ORG])
@@ -445,7 +301,7 @@ fn user_errors_are_one_line_and_create_nothing() {
 
 #[test]
 fn org_create_list_update_and_delete() {
-    let app = Fixture::new();
+    let app = Fixture::new(NAMES);
 
     let created = app
         .cli(&["org", "create", "--name", "second", "--description", "the 2nd"])
@@ -523,7 +379,7 @@ fn org_create_list_update_and_delete() {
 
 #[test]
 fn deleting_an_org_from_the_cli_revokes_its_tokens() {
-    let app = Fixture::new();
+    let app = Fixture::new(NAMES);
     let id = app.cli(&["org", "create", "-n", "doomed", "--json"]).json()["id"]
         .as_str()
         .unwrap()
@@ -547,7 +403,7 @@ fn deleting_an_org_from_the_cli_revokes_its_tokens() {
 
 #[test]
 fn org_errors_are_one_line_and_change_nothing() {
-    let app = Fixture::new();
+    let app = Fixture::new(NAMES);
     app.cli(&["org", "create", "-d", "x"])
         .fails_with("missing --name: the organization name is required");
     app.cli(&["org", "create", "-n", ORG])
@@ -588,7 +444,7 @@ fn org_errors_are_one_line_and_change_nothing() {
 
 #[test]
 fn org_members_add_list_and_remove() {
-    let app = Fixture::new();
+    let app = Fixture::new(NAMES);
     let second = app.cli(&["org", "create", "-n", "second", "--json"]).json()["id"]
         .as_str()
         .unwrap()
@@ -656,7 +512,7 @@ fn org_members_add_list_and_remove() {
 
 #[test]
 fn org_members_use_the_configs_org_and_report_errors() {
-    let app = Fixture::new();
+    let app = Fixture::new(NAMES);
     let org = app.org_id();
     let alice = app.cli(&["user", "create", "-n", "alice", "-o", ORG, "--json"]).json()["id"]
         .as_str()
@@ -737,7 +593,7 @@ fn org_members_use_the_configs_org_and_report_errors() {
 
 #[test]
 fn docs_flow_user2_gets_a_token_which_is_listed_deleted_and_refused() {
-    let app = Fixture::new();
+    let app = Fixture::new(NAMES);
     // Create user2 → give user2 a token → list user2's tokens → delete the first → that token is refused.
     let user2 = app
         .cli(&[
@@ -788,7 +644,7 @@ fn docs_flow_user2_gets_a_token_which_is_listed_deleted_and_refused() {
 
 #[test]
 fn deactivating_or_deleting_a_user_from_the_cli_refuses_every_token_of_theirs() {
-    let app = Fixture::new();
+    let app = Fixture::new(NAMES);
     let id = app.cli(&["user", "create", "-n", "user2", "-o", ORG, "--json"]).json()["id"]
         .as_str()
         .unwrap()
@@ -827,7 +683,7 @@ fn deactivating_or_deleting_a_user_from_the_cli_refuses_every_token_of_theirs() 
 
 #[test]
 fn user_and_org_help_lists_subcommands_flags_and_examples() {
-    let app = Fixture::new();
+    let app = Fixture::new(NAMES);
     let help = |args: &[&str]| app.run(args, &[]).ok().stdout;
 
     let user = help(&["user", "--help"]);

@@ -7,6 +7,7 @@ mod bad_input;
 mod cli;
 mod cli_extensions;
 mod cli_people;
+mod cli_support;
 mod extensions;
 mod fuzz;
 mod limits;
