@@ -181,7 +181,7 @@ async fn lists_page_with_limit_and_after_and_filter_by_status_and_description() 
     // Unpaged: InfluxDB's answer, everything and only links.self.
     let all = json_of(app.get("/api/v2/authorizations?user=user2", OPERATOR_TOKEN).await, 200).await;
     assert_eq!(ids(&all), made);
-    assert_eq!(all["links"], json!({"self": "/api/v2/authorizations?user=user2"}));
+    assert_eq!(all["links"], json!({"self": "/api/v2/authorizations"}));
 
     // Paged: follow links.next to the end.
     let mut seen = Vec::new();
@@ -243,7 +243,7 @@ async fn lists_page_with_limit_and_after_and_filter_by_status_and_description() 
     for (query, message) in [
         ("limit=0", "limit must be between 1 and 1000"),
         ("limit=x", "limit must be between 1 and 1000"),
-        ("offset=-1", "offset must be a positive integer"),
+        ("offset=-1", "offset must be a non-negative integer"),
         ("after=xyz", "id must have a length of 16 bytes"),
         ("status=gone", "status must be active, inactive or expired"),
     ] {

@@ -10,8 +10,13 @@ Loaded by run.sh through SCHEMATHESIS_HOOKS; each check is enabled by name in --
                            them (INFLUX_CONFORMANCE_HASHED_TOKENS=false) the token again (contract §5)
   influx_session_cookie    POST /api/v2/signin's 204 sets the influxdb-oss-session cookie, HttpOnly with
                            Path=/api/ (contract §4.1); a signout that sets the cookie empties it
+  influx_token_extensions  extensions (x-influx-authz-extension): expiresAt/lastUsedAt are RFC 3339 and
+                           not before createdAt, a 201 keeps the expiresAt asked for, and a paged list
+                           (limit/offset/after) holds at most `limit` records, with links.next only
+                           on a full page and never without paging parameters
   influx_reached_success   the run reached the success status of the core token operations at least
-                           once, so a green run cannot come from error paths alone
+                           once, so a green run cannot come from error paths alone (PUT
+                           /api/v2/me/password included: its 204 needs session cookie + Basic)
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from datetime import datetime
 
 import schemathesis
 
@@ -35,7 +41,9 @@ DOCUMENTED_METHODS = {"GET", "HEAD", "POST", "PATCH", "DELETE"}
 #   - take the operator's owner role in the setup org away (DELETE .../owners/{user}, or
 #     POST .../members with its ID, which turns an owner into a member);
 #   - change the operator's password (POST /users/{id}/password, PUT /me/password), which the
-#     signin operation needs.
+#     signin operation needs, and which PUT /me/password itself checks: run.sh sends that operation
+#     with the operator's session cookie and Basic `operator:current-password`, the only way to its
+#     204 (a token caller always gets 401, having no room for Basic credentials).
 # Requests that would do so are pointed at an ID that never exists, or (passwords) keep their shape
 # but set the password the run already uses, so the status the server answers stays the same.
 PROTECTED_IDS = {
@@ -169,6 +177,69 @@ def influx_token_exposure(ctx, response, case):
         if not shown and token != "":
             raise AssertionError(f"{method} {case.path} {response.status_code}: authorization "
                                  f"{auth.get('id')} exposes a non-empty token in hashed mode")
+
+
+def _rfc3339(value):
+    """The instant an RFC 3339 date-time names, or None when it is not one."""
+    if not isinstance(value, str) or not re.fullmatch(
+        r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})", value
+    ):
+        return None
+    text = re.sub(r"[Zz]$", "+00:00", value)
+    text = re.sub(r"\.(\d{6})\d+", r".\1", text)  # Python keeps microseconds only
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _query_value(case, name: str):
+    query = case.query if isinstance(case.query, dict) else {}
+    value = query.get(name)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return None if value in (None, "") else value
+
+
+@schemathesis.check
+def influx_token_extensions(ctx, response, case):
+    """The extensions' fields and paging say what the spec's descriptions promise."""
+    method = case.method.upper()
+    body = _json(response)
+    for auth, _ in _authorizations_in(case.path, method, response.status_code, body):
+        created = _rfc3339(auth.get("createdAt"))
+        for name in ("expiresAt", "lastUsedAt"):
+            if name not in auth:
+                continue
+            at = _rfc3339(auth[name])
+            if at is None:
+                raise AssertionError(f"authorization {auth.get('id')}: {name} {auth[name]!r} is not RFC 3339")
+            if created is not None and at < created:
+                raise AssertionError(f"authorization {auth.get('id')}: {name} {auth[name]} is before "
+                                     f"createdAt {auth.get('createdAt')}")
+    if case.path == "/api/v2/authorizations" and method == "POST" and response.status_code == 201:
+        asked = case.body.get("expiresAt") if isinstance(case.body, dict) else None
+        if asked is not None and _rfc3339(asked) is not None and isinstance(body, dict):
+            if _rfc3339(body.get("expiresAt")) != _rfc3339(asked):
+                raise AssertionError(f"asked for expiresAt {asked!r}, got {body.get('expiresAt')!r}")
+    if case.path == "/api/v2/authorizations" and method == "GET" and response.status_code == 200:
+        if not isinstance(body, dict):
+            return
+        links = body.get("links") or {}
+        items = body.get("authorizations") or []
+        paged = any(_query_value(case, name) is not None for name in ("limit", "offset", "after"))
+        if not paged:
+            if "next" in links:
+                raise AssertionError(f"links.next {links['next']!r} without limit, offset or after")
+            return
+        try:
+            limit = int(str(_query_value(case, "limit") or 100))
+        except ValueError:
+            return
+        if len(items) > limit:
+            raise AssertionError(f"{len(items)} authorizations in a page of limit {limit}")
+        if "next" in links and len(items) != limit:
+            raise AssertionError(f"links.next on a page of {len(items)} (limit {limit})")
 
 
 SESSION_COOKIE = "influxdb-oss-session"

@@ -7,10 +7,13 @@
 #      and run schemathesis against the spec with the operator token;
 #      Besides schemathesis' own checks, tests/conformance/influx_checks.py adds contract rules the
 #      spec cannot express (build headers, X-Platform-Error-Code, empty 204s, token exposure,
-#      success statuses reached, the session cookie). Its before_call hook keeps the run's operator
-#      token, user, org and bucket from being deleted or patched by generated requests, the operator
-#      from losing its owner role in the setup org, and its password (used by POST /api/v2/signin)
-#      from changing;
+#      success statuses reached, the session cookie, the extensions' times and paging). Its
+#      before_call hook keeps the run's operator token, user, org and bucket from being deleted or
+#      patched by generated requests, the operator from losing its owner role in the setup org,
+#      and its password (used by POST /api/v2/signin and, as the current password, by
+#      PUT /api/v2/me/password) from changing. PUT /api/v2/me/password is sent with the operator's
+#      session cookie (run.sh signs in first) and Basic auth; its 401/403/204 outcomes are also
+#      checked once with curl before schemathesis starts;
 #   4. check that the operator token still works afterwards.
 #
 # Needs: pip install -r tests/conformance/requirements.txt; curl; a built server.
@@ -138,9 +141,14 @@ pass "POST /api/v2/setup returns 201 (org $ORG_ID, user $USER_ID, operator auth 
 
 # A few spare authorizations, so GET/PATCH/DELETE by ID reach their success statuses in the
 # fuzzing phase too, not only when a stateful chain happens to start with a successful POST.
+# The last two expire (extension: expiresAt), far enough ahead to outlive the run, so GET and
+# list answers carry expiresAt too.
+FUTURE_DAY="$("$PY" -c 'import datetime as d; print((d.datetime.now(d.timezone.utc) + d.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"))')"
 SPARE_IDS=()
 for i in 1 2 3 4 5 6; do
-    SPARE_BODY="{\"orgID\":\"$ORG_ID\",\"description\":\"conformance spare $i\",\"permissions\":[{\"action\":\"read\",\"resource\":{\"type\":\"buckets\",\"orgID\":\"$ORG_ID\"}}]}"
+    EXPIRY=""
+    if ((i >= 5)); then EXPIRY=",\"expiresAt\":\"$FUTURE_DAY\""; fi
+    SPARE_BODY="{\"orgID\":\"$ORG_ID\",\"description\":\"conformance spare $i\"$EXPIRY,\"permissions\":[{\"action\":\"read\",\"resource\":{\"type\":\"buckets\",\"orgID\":\"$ORG_ID\"}}]}"
     SPARE_STATUS="$(curl -s -o "$WORK/spare.json" -w '%{http_code}' -X POST "$BASE/api/v2/authorizations" \
         -H "Authorization: Token $OPERATOR_TOKEN" -H 'Content-Type: application/json' --data-binary "$SPARE_BODY")"
     if [[ "$SPARE_STATUS" != "201" ]]; then
@@ -209,13 +217,55 @@ ORGS_GENERAL="$(ids "$ORG_ID" "${SPARE_ORGS[@]:0:2}")"
 ORGS_DELETABLE="$(ids "${SPARE_ORGS[@]:2:3}")"
 pass "created ${#SPARE_USERS[@]} spare users, ${#SPARE_ORGS[@]} spare orgs and 5 roles in the setup org"
 
+# PUT /api/v2/me/password wants the session cookie of a signed-in user AND Basic auth with that
+# user's current password (InfluxDB's handler does the same). Sign the operator in, as a browser
+# would, and keep its session for the schemathesis run (PutMePassword below), then check the four
+# outcomes once by hand. Every new password sent is the operator's own, so signin keeps working.
+BASIC_AUTH="$(printf '%s:%s' "$OPERATOR_USER" "$OPERATOR_PASSWORD" | base64 | tr -d '\n')"
+WRONG_BASIC="$(printf '%s:%s' "$OPERATOR_USER" "not-$OPERATOR_PASSWORD" | base64 | tr -d '\n')"
+SIGNIN_STATUS="$(curl -s -o /dev/null -D "$WORK/signin.headers" -w '%{http_code}' -X POST "$BASE/api/v2/signin" \
+    -H "Authorization: Basic $BASIC_AUTH")"
+SESSION="$(sed -n 's/^[Ss]et-[Cc]ookie: *influxdb-oss-session=\([^;]*\).*/\1/p' "$WORK/signin.headers" | tr -d '\r' | head -n 1)"
+if [[ "$SIGNIN_STATUS" != "204" || -z "$SESSION" ]]; then
+    fail "POST /api/v2/signin as the operator returns 204 with a session cookie (got $SIGNIN_STATUS)"
+    finish
+fi
+pass "signed the operator in (session cookie kept for PUT /api/v2/me/password)"
+OWN_PASSWORD_BODY="$("$PY" -c 'import json, sys; print(json.dumps({"password": sys.argv[1]}))' "$OPERATOR_PASSWORD")"
+# put_me_password NAME WANT_STATUS WANT_MESSAGE CURL_ARGS...: one PUT /api/v2/me/password.
+put_me_password() {
+    local name="$1" want="$2" message="$3" status got
+    shift 3
+    status="$(curl -s -o "$WORK/me-password.json" -w '%{http_code}' -X PUT "$BASE/api/v2/me/password" \
+        -H 'Content-Type: application/json' --data-binary "$OWN_PASSWORD_BODY" "$@")"
+    got=""
+    if [[ -s "$WORK/me-password.json" ]]; then
+        got="$("$PY" -c 'import json, sys; d = json.load(open(sys.argv[1])); print(d.get("code"), "/", d.get("message"))' \
+            "$WORK/me-password.json" 2>/dev/null)"
+    fi
+    if [[ "$status" == "$want" && "$got" == "$message" ]]; then
+        pass "PUT /api/v2/me/password, $name: $want ${message:-(no body)}"
+    else
+        fail "PUT /api/v2/me/password, $name: want $want ${message:-(no body)}, got $status ${got:-(no body)}"
+    fi
+}
+put_me_password "token only" 401 "unauthorized / the current password is required (Basic auth)" \
+    -H "Authorization: Token $OPERATOR_TOKEN"
+put_me_password "session cookie without Basic" 401 "unauthorized / the current password is required (Basic auth)" \
+    -H "Cookie: influxdb-oss-session=$SESSION"
+put_me_password "Basic without a session" 401 "unauthorized / unauthorized access" \
+    -H "Authorization: Basic $BASIC_AUTH"
+put_me_password "session cookie + wrong current password" 403 "forbidden / your username or password is incorrect" \
+    -H "Cookie: influxdb-oss-session=$SESSION" -H "Authorization: Basic $WRONG_BASIC"
+put_me_password "session cookie + Basic" 204 "" \
+    -H "Cookie: influxdb-oss-session=$SESSION" -H "Authorization: Basic $BASIC_AUTH"
+
 # Real IDs, fed to generated requests some of the time so that the happy paths (201/200) are
 # reached too. The operator authorization's own ID is deliberately not offered: deleting or
 # deactivating it would turn the rest of the run into 401s. Bodies that create tokens and buckets
 # name only the setup org and user (spare orgs get deleted along the way); path IDs include the
 # spares, and influx_checks.py's before_call turns destructive requests on the operator's own
 # user and org into requests for an ID that does not exist.
-BASIC_AUTH="$(printf '%s:%s' "$OPERATOR_USER" "$OPERATOR_PASSWORD" | base64 | tr -d '\n')"
 cat >"$WORK/schemathesis.toml" <<EOF
 [dictionaries.org_ids]
 values = ["$ORG_ID"]
@@ -250,6 +300,10 @@ values = ["$BUCKET_ID"]
 [dictionaries.auth_ids]
 values = [${SPARE_LIST%, }]
 
+# Generated date-times are mostly in the past, which expiresAt refuses (400).
+[dictionaries.future_times]
+values = ["$FUTURE_DAY", "2099-12-31T23:59:59Z", "2100-01-01T00:00:00+02:00"]
+
 [dictionaries.resource_types]
 values = ["buckets", "authorizations", "dashboards", "tasks", "users", "orgs", "variables", "labels"]
 
@@ -266,6 +320,7 @@ values = ["buckets", "authorizations", "dashboards", "tasks", "users", "orgs", "
 "path.bucketID" = { dictionary = "bucket_ids", probability = 0.5 }
 "body.id" = { dictionary = "users_general", probability = 0.7 }
 "body.permissions[*].resource.type" = { dictionary = "resource_types", probability = 0.5 }
+"body.expiresAt" = { dictionary = "future_times", probability = 0.6 }
 
 # Only the links written in the spec: the inferred ones could reach the operator token.
 [phases.stateful.inference]
@@ -278,6 +333,12 @@ max-examples = $STATEFUL_EXAMPLES
 [[operations]]
 include-operation-id = "PostSignin"
 headers = { Authorization = "Basic $BASIC_AUTH" }
+
+# Own password: the operator's session cookie plus Basic with its current password (the hook
+# keeps every valid new password equal to the current one).
+[[operations]]
+include-operation-id = "PutMePassword"
+headers = { Authorization = "Basic $BASIC_AUTH", Cookie = "influxdb-oss-session=$SESSION" }
 
 # The destructive operations draw from their own pools (see the spare users and orgs above).
 [[operations]]
@@ -309,7 +370,7 @@ if [[ -n "${SCHEMATHESIS_MAX_TIME:-}" ]]; then TIME_ARGS=(--max-time "$SCHEMATHE
 CHECKS="not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance"
 # Contract rules the spec cannot express (tests/conformance/influx_checks.py).
 CHECKS="$CHECKS,influx_build_headers,influx_error_header,influx_empty_204,influx_token_exposure,influx_session_cookie"
-CHECKS="$CHECKS,influx_reached_success"
+CHECKS="$CHECKS,influx_token_extensions,influx_reached_success"
 export SCHEMATHESIS_HOOKS="$ROOT/tests/conformance/influx_checks.py"
 export INFLUX_CONFORMANCE_HASHED_TOKENS="$HASHED_TOKENS"
 export INFLUX_CONFORMANCE_PROTECTED_IDS="$AUTH_ID,$USER_ID,$ORG_ID,$BUCKET_ID"

@@ -14,7 +14,14 @@ For every path + method in our spec it checks, against the official spec:
 Official schemas are read with $ref and allOf resolved. A response status the official spec
 does not list is compared with its `default` response, or else with its `Error` schema.
 
-Deliberate differences live in ALLOWED below, each with its reason.
+Extensions: an operation, parameter or schema property of ours that InfluxDB does not have must
+carry the vendor extension `x-influx-authz-extension: true` (see MARKER). Marked items are not
+compared further and are listed as extensions; an unmarked parameter or property the official
+spec lacks is drift, and so is a marked one the official spec does have (the marker would then
+claim an addition that is not one).
+
+Deliberate differences that are not extensions (InfluxDB behaviour its spec does not describe)
+live in ALLOWED below, each with its reason.
 
 Usage: python3 tests/conformance/spec_drift.py [-v]
   OFFICIAL_SPEC  path of InfluxDB's spec (default: <repo>/../shared/reference/influxdb-oss-openapi.yml)
@@ -42,6 +49,12 @@ OFFICIAL_SPEC = os.environ.get(
     os.path.normpath(os.path.join(REPO, "..", "shared", "reference", "influxdb-oss-openapi.yml")),
 )
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+# Marks what influx-authz adds to InfluxDB's API (an operation, a parameter or a schema property).
+MARKER = "x-influx-authz-extension"
+
+
+def is_extension(node) -> bool:
+    return isinstance(node, dict) and node.get(MARKER) is True
 
 # Each entry: (glob over the check's location string, reason). A location string looks like
 #   "GET /api/v2/authorizations param query:id"
@@ -153,6 +166,18 @@ class Report:
         self.passed = 0
         self.failed: list[str] = []
         self.allowed: list[str] = []
+        self.extensions: list[str] = []
+
+    def extension(self, where: str, official_has_it: bool) -> None:
+        """Count one marked item: fine when the official spec lacks it, drift when it has it."""
+        if self.check(
+            not official_has_it,
+            f"{where} {MARKER}",
+            "marked as an extension, but the official spec declares it (drop the marker)",
+        ):
+            self.extensions.append(where)
+            if self.verbose:
+                print(f"ext     {where}")
 
     def check(self, ok: bool, where: str, detail: str = "") -> bool:
         """Count one check. Returns `ok`, so callers skip deeper checks on a mismatch."""
@@ -195,14 +220,16 @@ def compare_schema(ours_spec: Spec, ours, off_spec: Spec, theirs, where: str, re
     their_extra = t.get("additionalProperties")
     for name, sub in (o.get("properties", {}) or {}).items():
         loc = f"{where}.{name}"
-        if name in their_props:
+        if is_extension(ours_spec.flatten(sub)):
+            rep.extension(loc, name in their_props)
+        elif name in their_props:
             rep.check(True, loc)
             compare_schema(ours_spec, sub, off_spec, their_props[name], loc, rep, seen)
         elif isinstance(their_extra, dict):
             rep.check(True, loc)
             compare_schema(ours_spec, sub, off_spec, their_extra, loc, rep, seen)
         else:
-            rep.check(False, loc, "property is not in the official schema")
+            rep.check(False, loc, f"property is not in the official schema (an addition of ours needs {MARKER}: true)")
 
 
 def param_map(spec: Spec, path_item: dict, op: dict) -> dict:
@@ -230,6 +257,9 @@ def compare_operation(ours: Spec, off: Spec, path: str, method: str, rep: Report
     our_item = ours.doc["paths"][path]
     our_op = our_item[method]
     off_item = off.doc.get("paths", {}).get(path)
+    if is_extension(our_op):
+        rep.extension(label, off_item is not None and method in off_item)
+        return
     if not rep.check(off_item is not None, f"{label} path", "path is not in the official spec"):
         return
     off_op = off_item.get(method)
@@ -246,7 +276,10 @@ def compare_operation(ours: Spec, off: Spec, path: str, method: str, rep: Report
     for (loc, name), p in param_map(ours, our_item, our_op).items():
         where = f"{label} param {loc}:{name}"
         tp = their_params.get((loc, name))
-        if not rep.check(tp is not None, where, "parameter is not in the official operation"):
+        if is_extension(p):
+            rep.extension(where, tp is not None)
+            continue
+        if not rep.check(tp is not None, where, f"parameter is not in the official operation (an addition of ours needs {MARKER}: true)"):
             continue
         ot = schema_type(ours.flatten(p.get("schema", {})))
         tt = schema_type(off.flatten(tp.get("schema", {})))
@@ -320,6 +353,10 @@ def main(argv: list[str]) -> int:
     if rep.allowed:
         print(f"allowed differences ({len(rep.allowed)}):")
         for line in rep.allowed:
+            print(f"  - {line}")
+    if rep.extensions:
+        print(f"extensions, marked {MARKER} ({len(rep.extensions)}):")
+        for line in rep.extensions:
             print(f"  - {line}")
     print(f"spec_drift: {operations} operations compared with {OFFICIAL_SPEC}")
     print(f"{rep.passed} passed, {len(rep.failed)} failed")

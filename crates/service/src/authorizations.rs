@@ -65,7 +65,7 @@ impl Narrowing {
         let offset = non_empty(query.offset.clone())
             .map(|text| {
                 text.parse::<usize>()
-                    .map_err(|_| ServiceError::Invalid("offset must be a positive integer".into()))
+                    .map_err(|_| ServiceError::Invalid("offset must be a non-negative integer".into()))
             })
             .transpose()?;
         let after = non_empty(query.after.clone()).map(|v| parse_id(&v)).transpose()?;
@@ -119,6 +119,7 @@ impl Narrowing {
 fn list_link(query: &AuthorizationQuery, tail: &str) -> String {
     let mut out = form_urlencoded::Serializer::new(String::new());
     for (key, value) in [
+        ("id", &query.id),
         ("userID", &query.user_id),
         ("user", &query.user),
         ("orgID", &query.org_id),
@@ -298,10 +299,11 @@ impl Service {
                     authorizations.push(service.with_pending_use(view));
                 }
             }
-            let mut page_links = vec![("self", list_link(&query, ""))];
+            // Unpaged, `links.self` is InfluxDB's, exactly; paged, it names the page.
+            let mut page_links = vec![("self", "/api/v2/authorizations".to_owned())];
             if let Some((limit, offset)) = narrowing.page {
                 let here = match narrowing.after {
-                    Some(after) => format!("limit={limit}&after={after}"),
+                    Some(after) => format!("limit={limit}&offset={offset}&after={after}"),
                     None => format!("limit={limit}&offset={offset}"),
                 };
                 page_links[0].1 = list_link(&query, &here);

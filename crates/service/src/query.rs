@@ -27,7 +27,7 @@ pub(crate) fn paging(limit: Option<String>, offset: Option<String>) -> Result<(u
         None => 0,
         Some(text) => text
             .parse::<usize>()
-            .map_err(|_| ServiceError::Invalid("offset must be a positive integer".into()))?,
+            .map_err(|_| ServiceError::Invalid("offset must be a non-negative integer".into()))?,
     };
     Ok((limit, offset))
 }
