@@ -8,6 +8,7 @@
 //!
 //! [`Store`] is synchronous; async callers go through the `service` crate. This crate knows nothing about HTTP.
 
+mod bulk;
 mod error;
 mod sessions;
 mod tables;

@@ -1,0 +1,916 @@
+//! `bench`: influx-authz against a bare axum baseline, in one run, on this machine.
+//!
+//! Build first, then run: `cargo build --release -p server -p bench && target/release/bench [--quick]`.
+//! The driver starts `target/release/influx-authz` and `target/release/baseline` (next to itself), seeds redb
+//! files offline, drives both servers with the same load generator ([`bench::load`]) on loopback, alternating
+//! baseline and influx-authz runs, and prints one markdown table: medians of `--runs` runs per figure.
+//! Every answer is checked; the first wrong one aborts the run with the request, status and body.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bench::load::{self, Call, Rng, RunResult, Workload};
+use bench::process::{ADMIN_TOKEN, ORG, Server};
+use bench::stats::{Summary, fmt, median};
+use bench::{BASELINE_BODY, procfs, seed};
+use bytes::Bytes;
+use clap::Parser;
+use http::{Method, StatusCode};
+
+#[derive(Parser, Debug)]
+#[command(about = "Benchmark influx-authz against a bare axum baseline and print the table")]
+struct Args {
+    /// Seconds instead of minutes: 1 s runs and a 20,000-token "large" store.
+    #[arg(long)]
+    quick: bool,
+    /// Runs per figure (alternating baseline / influx-authz); the table shows medians.
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    /// Seconds per run (default 5, or 1 with --quick).
+    #[arg(long)]
+    duration: Option<f64>,
+    /// Tokens in the large store (default 1,000,000, or 20,000 with --quick).
+    #[arg(long)]
+    large: Option<u64>,
+    /// Where `influx-authz` and `baseline` are (default: next to this binary).
+    #[arg(long)]
+    bin_dir: Option<PathBuf>,
+    /// Keep the redb files and server logs here (default: a temporary directory, removed at the end).
+    #[arg(long)]
+    work_dir: Option<PathBuf>,
+    /// Run only these scenarios (repeatable): get_by_id, list_10, list_1000, unauthorized, token_check_1k,
+    /// create_delete, token_check_large, startup.
+    #[arg(long)]
+    only: Vec<String>,
+    /// Record a `perf record --call-graph dwarf` CPU profile of influx-authz while it serves, into `<PERF>-<store>.data`.
+    #[arg(long)]
+    perf: Option<PathBuf>,
+}
+
+struct Config {
+    runs: usize,
+    duration: Duration,
+    large: u64,
+    only: Vec<String>,
+    perf: Option<PathBuf>,
+}
+
+impl Config {
+    fn wants(&self, scenario: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|o| o == scenario)
+    }
+
+    fn warmup(&self) -> Duration {
+        (self.duration / 5).min(Duration::from_secs(1))
+    }
+}
+
+// -- workloads ---------------------------------------------------------------------------------------------------
+
+type BodyCheck = Box<dyn Fn(&Bytes) -> Result<(), String> + Send + Sync>;
+
+/// The same request every time.
+struct Fixed {
+    call: Call,
+    expect: StatusCode,
+    first: BodyCheck,
+}
+
+impl Workload for Fixed {
+    fn next(&self, _: usize, _: &mut Rng) -> Option<Call> {
+        Some(self.call.clone())
+    }
+    fn check(&self, status: StatusCode, body: &Bytes, first: bool) -> Result<(), String> {
+        expect_status(status, self.expect)?;
+        if first { (self.first)(body) } else { Ok(()) }
+    }
+}
+
+/// `GET path` with a token picked at random from a pool of seeded tokens.
+struct RandomToken {
+    path: String,
+    tokens: Vec<Arc<str>>,
+}
+
+impl Workload for RandomToken {
+    fn next(&self, _: usize, rng: &mut Rng) -> Option<Call> {
+        let token = Arc::clone(&self.tokens[rng.below(self.tokens.len())]);
+        Some(Call::get(self.path.clone(), Some(token)))
+    }
+    fn check(&self, status: StatusCode, body: &Bytes, first: bool) -> Result<(), String> {
+        expect_status(status, StatusCode::OK)?;
+        if first {
+            let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
+            if value["id"].as_str().is_none() {
+                return Err("no id in the answer".into());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `POST /api/v2/authorizations`, keeping the IDs it gets back for [`Delete`].
+struct Create {
+    call: Call,
+    ids: Mutex<Vec<String>>,
+}
+
+impl Workload for Create {
+    fn next(&self, _: usize, _: &mut Rng) -> Option<Call> {
+        Some(self.call.clone())
+    }
+    fn check(&self, status: StatusCode, body: &Bytes, _: bool) -> Result<(), String> {
+        expect_status(status, StatusCode::CREATED)?;
+        let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
+        let id = value["id"].as_str().ok_or("no id")?.to_owned();
+        if value["token"].as_str().is_none_or(str::is_empty) {
+            return Err("no token in the create answer".into());
+        }
+        self.ids.lock().map_err(|e| e.to_string())?.push(id);
+        Ok(())
+    }
+}
+
+/// `DELETE /api/v2/authorizations/{id}` for each ID, once; runs out when they do.
+struct Delete {
+    ids: Mutex<Vec<String>>,
+}
+
+impl Workload for Delete {
+    fn next(&self, _: usize, _: &mut Rng) -> Option<Call> {
+        let id = self.ids.lock().ok()?.pop()?;
+        Some(Call {
+            method: Method::DELETE,
+            path: format!("/api/v2/authorizations/{id}"),
+            token: Some(ADMIN_TOKEN.into()),
+            body: None,
+        })
+    }
+    fn check(&self, status: StatusCode, _: &Bytes, _: bool) -> Result<(), String> {
+        expect_status(status, StatusCode::NO_CONTENT)
+    }
+}
+
+/// The same requests as `inner`, sent to the baseline, which must answer its fixed body every time.
+struct Baseline<W>(W);
+
+impl<W: Workload> Workload for Baseline<W> {
+    fn next(&self, connection: usize, rng: &mut Rng) -> Option<Call> {
+        self.0.next(connection, rng)
+    }
+    fn check(&self, status: StatusCode, body: &Bytes, _: bool) -> Result<(), String> {
+        expect_status(status, StatusCode::OK)?;
+        if body.len() != BASELINE_BODY.len() {
+            return Err(format!("baseline body of {} bytes", body.len()));
+        }
+        Ok(())
+    }
+}
+
+fn expect_status(got: StatusCode, want: StatusCode) -> Result<(), String> {
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!("expected {want}"))
+    }
+}
+
+fn contains(body: &[u8], needle: &str) -> bool {
+    body.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+// -- measuring ---------------------------------------------------------------------------------------------------
+
+/// One table row: a scenario at one concurrency, ours and the baseline's figures.
+struct Row {
+    scenario: &'static str,
+    what: String,
+    concurrency: usize,
+    ours: Summary,
+    baseline: Summary,
+}
+
+struct Bench {
+    config: Config,
+    baseline: Server,
+    rows: Vec<Row>,
+    seed: std::cell::Cell<u64>,
+}
+
+impl Bench {
+    async fn one(
+        &self,
+        server: &Server,
+        workload: Arc<dyn Workload>,
+        concurrency: usize,
+        duration: Duration,
+    ) -> Result<RunResult, String> {
+        self.seed.set(self.seed.get() + 1);
+        load::run(
+            server.address,
+            server.pid(),
+            workload,
+            concurrency,
+            duration,
+            self.seed.get(),
+        )
+        .await
+        .map_err(|e| format!("{}: {e}{}", server.name, server.log_tail()))
+    }
+
+    /// Warm-up, then `runs` × (baseline run, influx-authz run), each a fresh workload from `make`.
+    async fn compare(
+        &mut self,
+        ours: &Server,
+        scenario: &'static str,
+        what: String,
+        concurrency: usize,
+        make: &dyn Fn(bool) -> Arc<dyn Workload>,
+    ) -> Result<(), String> {
+        eprintln!("  {scenario} c={concurrency}");
+        let warmup = self.config.warmup();
+        let baseline = &self.baseline;
+        self.one(baseline, make(true), concurrency, warmup).await?;
+        self.one(ours, make(false), concurrency, warmup).await?;
+        let (mut base_runs, mut our_runs) = (Vec::new(), Vec::new());
+        for _ in 0..self.config.runs {
+            base_runs.push(
+                self.one(baseline, make(true), concurrency, self.config.duration)
+                    .await?,
+            );
+            our_runs.push(self.one(ours, make(false), concurrency, self.config.duration).await?);
+        }
+        self.push_row(scenario, what, concurrency, &our_runs, &base_runs);
+        Ok(())
+    }
+
+    /// Create then delete, alternating with the baseline: each delete run removes what the create run before it
+    /// made, so both write paths are measured on the same store size.
+    async fn create_delete(&mut self, ours: &Server, org: &str, concurrency: usize) -> Result<(), String> {
+        eprintln!("  create/delete c={concurrency}");
+        let body = Bytes::from(
+            serde_json::json!({
+                "orgID": org,
+                "description": "bench",
+                "permissions": [{"action": "read", "resource": {"type": "authorizations", "orgID": org}}],
+            })
+            .to_string(),
+        );
+        let create_call = Call {
+            method: Method::POST,
+            path: "/api/v2/authorizations".into(),
+            token: Some(ADMIN_TOKEN.into()),
+            body: Some(body),
+        };
+        let baseline = &self.baseline;
+        let (mut creates, mut base_creates, mut deletes, mut base_deletes) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..self.config.runs {
+            let duration = self.config.duration;
+            let call = create_call.clone();
+            base_creates.push(
+                self.one(
+                    baseline,
+                    Arc::new(Baseline(Fixed {
+                        call,
+                        expect: StatusCode::OK,
+                        first: Box::new(|_| Ok(())),
+                    })),
+                    concurrency,
+                    duration,
+                )
+                .await?,
+            );
+            let create = Arc::new(Create {
+                call: create_call.clone(),
+                ids: Mutex::new(Vec::new()),
+            });
+            creates.push(self.one(ours, create.clone(), concurrency, duration).await?);
+            let ids = std::mem::take(&mut *create.ids.lock().map_err(|e| e.to_string())?);
+            base_deletes.push(
+                self.one(
+                    baseline,
+                    Arc::new(Baseline(Fixed {
+                        call: Call {
+                            method: Method::DELETE,
+                            path: "/api/v2/authorizations/0d8c5a9f1e2b3000".into(),
+                            token: Some(ADMIN_TOKEN.into()),
+                            body: None,
+                        },
+                        expect: StatusCode::OK,
+                        first: Box::new(|_| Ok(())),
+                    })),
+                    concurrency,
+                    duration,
+                )
+                .await?,
+            );
+            // No time limit: every token created above is deleted, so the store ends as it began.
+            let delete = Arc::new(Delete { ids: Mutex::new(ids) });
+            deletes.push(self.one(ours, delete, concurrency, Duration::from_secs(3600)).await?);
+        }
+        let what = "durable: one commit (fsync) per request".to_owned();
+        self.push_row("create", what.clone(), concurrency, &creates, &base_creates);
+        self.push_row("delete", what, concurrency, &deletes, &base_deletes);
+        Ok(())
+    }
+
+    fn push_row(
+        &mut self,
+        scenario: &'static str,
+        what: String,
+        concurrency: usize,
+        ours: &[RunResult],
+        baseline: &[RunResult],
+    ) {
+        let row = Row {
+            scenario,
+            what,
+            concurrency,
+            ours: Summary::of(ours),
+            baseline: Summary::of(baseline),
+        };
+        eprintln!(
+            "    {:.0} req/s (baseline {:.0}), p50 {:.0} µs, p99 {:.0} µs, {:.1} CPU µs/req",
+            row.ours.per_second, row.baseline.per_second, row.ours.p50_us, row.ours.p99_us, row.ours.cpu_us
+        );
+        self.rows.push(row);
+    }
+
+    fn row(&self, scenario: &str, concurrency: usize) -> Option<&Row> {
+        self.rows
+            .iter()
+            .find(|r| r.scenario == scenario && r.concurrency == concurrency)
+    }
+}
+
+// -- the run -----------------------------------------------------------------------------------------------------
+
+struct Paths {
+    ours: PathBuf,
+    baseline: PathBuf,
+    work: PathBuf,
+}
+
+/// Memory of one server: RSS when idle after start-up, and the peak over its life (read before stopping it).
+#[derive(Default, Clone, Copy)]
+struct Memory {
+    idle_kib: Option<u64>,
+    peak_kib: Option<u64>,
+}
+
+fn start_ours(paths: &Paths, db: &Path, tag: &str) -> Result<(Server, Duration), String> {
+    start_ours_with(paths, db, tag, true)
+}
+
+fn start_ours_with(paths: &Paths, db: &Path, tag: &str, setup: bool) -> Result<(Server, Duration), String> {
+    let log = paths.work.join(format!("{tag}.log"));
+    let started = Instant::now();
+    let mut server = Server::ours(&paths.ours, db, &log, setup)?;
+    let took = server.wait_healthy(started, Duration::from_secs(600))?;
+    Ok((server, took))
+}
+
+fn idle_rss(server: &Server) -> Result<u64, String> {
+    std::thread::sleep(Duration::from_millis(500));
+    procfs::status_kib(server.pid(), "VmRSS")
+}
+
+async fn json(server: &Server, path: &str) -> Result<serde_json::Value, String> {
+    let (status, body) = load::once(server.address, Call::get(path, Some(ADMIN_TOKEN.into()))).await?;
+    if status != StatusCode::OK {
+        return Err(format!("GET {path}: {status} {}", String::from_utf8_lossy(&body)));
+    }
+    serde_json::from_slice(&body).map_err(|e| format!("GET {path}: {e}"))
+}
+
+fn token_pool(population: std::ops::Range<u64>, size: usize, seed: u64) -> Vec<Arc<str>> {
+    let count = population.end - population.start;
+    if count as usize <= size {
+        return population.map(|i| Arc::from(seed::token(i))).collect();
+    }
+    let mut rng = Rng::new(seed);
+    (0..size)
+        .map(|_| Arc::from(seed::token(population.start + rng.below(count as usize) as u64)))
+        .collect()
+}
+
+fn start_perf(config: &Config, server: &Server, tag: &str) -> Result<Option<Child>, String> {
+    let Some(out) = &config.perf else {
+        return Ok(None);
+    };
+    let file = format!("{}-{tag}.data", out.display());
+    let child = Command::new("perf")
+        .args(["record", "-F", "999", "--call-graph", "dwarf,32768", "-o", &file, "-p"])
+        .arg(server.pid().to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start perf: {e}"))?;
+    std::thread::sleep(Duration::from_millis(300));
+    eprintln!("  recording a profile into {file}");
+    Ok(Some(child))
+}
+
+fn stop_perf(perf: Option<Child>) {
+    if let Some(mut child) = perf {
+        let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+        let _ = child.wait();
+    }
+}
+
+async fn run(args: Args) -> Result<(), String> {
+    let config = Config {
+        runs: args.runs.max(1),
+        duration: Duration::from_secs_f64(args.duration.unwrap_or(if args.quick { 1.0 } else { 5.0 })),
+        large: args.large.unwrap_or(if args.quick { 20_000 } else { 1_000_000 }),
+        only: args.only,
+        perf: args.perf,
+    };
+    let bin_dir = match args.bin_dir {
+        Some(dir) => dir,
+        None => std::env::current_exe()
+            .map_err(|e| e.to_string())?
+            .parent()
+            .map(Path::to_path_buf)
+            .ok_or("no directory for this binary")?,
+    };
+    let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let work = match args.work_dir {
+        Some(dir) => {
+            std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+            dir
+        }
+        None => temp.path().to_owned(),
+    };
+    let paths = Paths {
+        ours: bin_dir.join("influx-authz"),
+        baseline: bin_dir.join("baseline"),
+        work,
+    };
+    for binary in [&paths.ours, &paths.baseline] {
+        if !binary.exists() {
+            return Err(format!(
+                "{} is missing: run `cargo build --release -p server -p bench` first",
+                binary.display()
+            ));
+        }
+    }
+    print_machine(&config);
+
+    // Seed: set up through the server itself, then add the bench users and tokens offline.
+    eprintln!("seeding the small store ({} tokens)", seed::SMALL_TOKENS.end);
+    let small = paths.work.join("small.redb");
+    let large = paths.work.join("large.redb");
+    let _ = std::fs::remove_file(&small);
+    let (server, _) = start_ours(&paths, &small, "setup")?;
+    server.stop()?;
+    seed::seed_small(&small)?;
+    let want_large = config.wants("token_check_large") || config.wants("startup");
+    if want_large {
+        eprintln!("seeding the large store (+{} tokens)", config.large);
+        let _ = std::fs::remove_file(&large);
+        std::fs::copy(&small, &large).map_err(|e| format!("copying the store: {e}"))?;
+        let took = seed::seed_bulk(&large, config.large)?;
+        let size = std::fs::metadata(&large).map(|m| m.len()).unwrap_or(0);
+        eprintln!(
+            "  {} tokens in {:.1} s; file {:.0} MiB",
+            config.large,
+            took.as_secs_f64(),
+            size as f64 / 1048576.0
+        );
+    }
+
+    let mut baseline = Server::baseline(&paths.baseline)?;
+    baseline.wait_healthy(Instant::now(), Duration::from_secs(30))?;
+    let mut bench = Bench {
+        config,
+        baseline,
+        rows: Vec::new(),
+        seed: std::cell::Cell::new(1),
+    };
+    let mut memory: BTreeMap<&str, Memory> = BTreeMap::new();
+    memory.insert(
+        "baseline",
+        Memory {
+            idle_kib: Some(idle_rss(&bench.baseline)?),
+            peak_kib: None,
+        },
+    );
+
+    // -- the small store: ~1,000 tokens ------------------------------------------------------------------------
+    eprintln!("influx-authz on the small store");
+    let (ours, _) = start_ours(&paths, &small, "small")?;
+    let mut small_memory = Memory {
+        idle_kib: Some(idle_rss(&ours)?),
+        peak_kib: None,
+    };
+    let perf = start_perf(&bench.config, &ours, "small")?;
+    let org = json(&ours, &format!("/api/v2/orgs?org={ORG}")).await?["orgs"][0]["id"]
+        .as_str()
+        .ok_or("no org id")?
+        .to_owned();
+    let listed = json(&ours, &format!("/api/v2/authorizations?user={}", seed::USER_10)).await?;
+    let first_id = listed["authorizations"][0]["id"]
+        .as_str()
+        .ok_or("no seeded authorization")?
+        .to_owned();
+    let admin: Option<Arc<str>> = Some(ADMIN_TOKEN.into());
+
+    if bench.config.wants("get_by_id") {
+        for c in [1, 64] {
+            let (path, id) = (format!("/api/v2/authorizations/{first_id}"), first_id.clone());
+            let make = |base: bool| -> Arc<dyn Workload> {
+                let id = id.clone();
+                let fixed = Fixed {
+                    call: Call::get(path.clone(), admin.clone()),
+                    expect: StatusCode::OK,
+                    first: Box::new(move |body| {
+                        let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+                        if value["id"].as_str() == Some(id.as_str()) {
+                            Ok(())
+                        } else {
+                            Err("not the record asked for".into())
+                        }
+                    }),
+                };
+                if base {
+                    Arc::new(Baseline(fixed))
+                } else {
+                    Arc::new(fixed)
+                }
+            };
+            bench
+                .compare(
+                    &ours,
+                    "get_by_id",
+                    "GET /api/v2/authorizations/{id}, operator token".into(),
+                    c,
+                    &make,
+                )
+                .await?;
+        }
+    }
+    for (scenario, user, n) in [("list_10", seed::USER_10, 10), ("list_1000", seed::USER_1000, 1000)] {
+        if !bench.config.wants(scenario) {
+            continue;
+        }
+        for c in [1, 64] {
+            let path = format!("/api/v2/authorizations?user={user}");
+            let make = |base: bool| -> Arc<dyn Workload> {
+                let fixed = Fixed {
+                    call: Call::get(path.clone(), admin.clone()),
+                    expect: StatusCode::OK,
+                    first: Box::new(move |body| {
+                        let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+                        let got = value["authorizations"].as_array().map_or(0, Vec::len);
+                        if got == n {
+                            Ok(())
+                        } else {
+                            Err(format!("{got} authorizations, expected {n}"))
+                        }
+                    }),
+                };
+                if base {
+                    Arc::new(Baseline(fixed))
+                } else {
+                    Arc::new(fixed)
+                }
+            };
+            bench
+                .compare(
+                    &ours,
+                    scenario,
+                    format!("GET /api/v2/authorizations?user=… ({n} tokens)"),
+                    c,
+                    &make,
+                )
+                .await?;
+        }
+    }
+    if bench.config.wants("unauthorized") {
+        let unknown: Option<Arc<str>> = Some(seed::unknown_token().into());
+        for c in [1, 64] {
+            let path = format!("/api/v2/authorizations/{first_id}");
+            let make = |base: bool| -> Arc<dyn Workload> {
+                let fixed = Fixed {
+                    call: Call::get(path.clone(), unknown.clone()),
+                    expect: StatusCode::UNAUTHORIZED,
+                    first: Box::new(|body| {
+                        if contains(body, "unauthorized") {
+                            Ok(())
+                        } else {
+                            Err("not InfluxDB's 401 body".into())
+                        }
+                    }),
+                };
+                if base {
+                    Arc::new(Baseline(fixed))
+                } else {
+                    Arc::new(fixed)
+                }
+            };
+            bench
+                .compare(&ours, "unauthorized", "same GET, unknown token: 401".into(), c, &make)
+                .await?;
+        }
+    }
+    if bench.config.wants("token_check_1k") {
+        let tokens = token_pool(seed::population(0), 50_000, 7);
+        for c in [1, 64] {
+            let make = |base: bool| -> Arc<dyn Workload> {
+                let workload = RandomToken {
+                    path: "/api/v2/me".into(),
+                    tokens: tokens.clone(),
+                };
+                if base {
+                    Arc::new(Baseline(workload))
+                } else {
+                    Arc::new(workload)
+                }
+            };
+            let what = format!("GET /api/v2/me, random token of {}", seed::population(0).end);
+            bench.compare(&ours, "token_check_1k", what, c, &make).await?;
+        }
+    }
+    if bench.config.wants("create_delete") {
+        for c in [1, 16] {
+            bench.create_delete(&ours, &org, c).await?;
+        }
+    }
+    stop_perf(perf);
+    small_memory.peak_kib = Some(procfs::status_kib(ours.pid(), "VmHWM")?);
+    memory.insert("influx-authz, ~1k tokens", small_memory);
+    ours.stop()?;
+
+    // -- the large store: ~1,000,000 tokens --------------------------------------------------------------------
+    let large_count = seed::population(bench.config.large).end;
+    if bench.config.wants("token_check_large") {
+        eprintln!("influx-authz on the large store");
+        let (ours, _) = start_ours(&paths, &large, "large")?;
+        let mut large_memory = Memory {
+            idle_kib: Some(idle_rss(&ours)?),
+            peak_kib: None,
+        };
+        let perf = start_perf(&bench.config, &ours, "large")?;
+        let tokens = token_pool(seed::population(bench.config.large), 50_000, 7);
+        for c in [1, 64] {
+            let make = |base: bool| -> Arc<dyn Workload> {
+                let workload = RandomToken {
+                    path: "/api/v2/me".into(),
+                    tokens: tokens.clone(),
+                };
+                if base {
+                    Arc::new(Baseline(workload))
+                } else {
+                    Arc::new(workload)
+                }
+            };
+            let what = format!("GET /api/v2/me, random token of {large_count}");
+            bench.compare(&ours, "token_check_large", what, c, &make).await?;
+        }
+        stop_perf(perf);
+        large_memory.peak_kib = Some(procfs::status_kib(ours.pid(), "VmHWM")?);
+        memory.insert("influx-authz, large store", large_memory);
+        ours.stop()?;
+    }
+
+    // -- start-up, alternating: baseline, empty store, large store ---------------------------------------------
+    let mut startup: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    if bench.config.wants("startup") {
+        eprintln!("start-up");
+        let mut empty_idle = Vec::new();
+        for run in 0..bench.config.runs {
+            let started = Instant::now();
+            let mut base = Server::baseline(&paths.baseline)?;
+            let took = base.wait_healthy(started, Duration::from_secs(30))?;
+            startup.entry("baseline").or_default().push(took.as_secs_f64() * 1e3);
+            base.stop()?;
+
+            let bare = paths.work.join(format!("bare-{run}.redb"));
+            let (server, took) = start_ours_with(&paths, &bare, "bare", false)?;
+            startup
+                .entry("influx-authz, empty store, no setup")
+                .or_default()
+                .push(took.as_secs_f64() * 1e3);
+            server.stop()?;
+            let _ = std::fs::remove_file(&bare);
+
+            let empty = paths.work.join(format!("empty-{run}.redb"));
+            let (server, took) = start_ours(&paths, &empty, "empty")?;
+            startup
+                .entry("influx-authz, empty store + DOCKER_INFLUXDB_INIT setup")
+                .or_default()
+                .push(took.as_secs_f64() * 1e3);
+            empty_idle.push(idle_rss(&server)? as f64);
+            server.stop()?;
+            let _ = std::fs::remove_file(&empty);
+
+            let (server, took) = start_ours(&paths, &large, "large-start")?;
+            startup
+                .entry("influx-authz, large store")
+                .or_default()
+                .push(took.as_secs_f64() * 1e3);
+            server.stop()?;
+        }
+        memory.insert(
+            "influx-authz, empty store",
+            Memory {
+                idle_kib: Some(median(empty_idle) as u64),
+                peak_kib: None,
+            },
+        );
+    }
+    print_tables(&bench, &startup, &memory, large_count);
+    bench.baseline.stop()
+}
+
+// -- printing ----------------------------------------------------------------------------------------------------
+
+fn command_output(program: &str, args: &[&str]) -> String {
+    Command::new(program)
+        .args(args)
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_default()
+}
+
+/// `/proc/loadavg`: other work on the machine skews every figure, so the table says how busy it was.
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|t| t.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+fn print_machine(config: &Config) {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|text| {
+            text.lines().find_map(|l| {
+                l.strip_prefix("model name")
+                    .map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned())
+            })
+        })
+        .unwrap_or_default();
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .next()
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("").to_owned())
+        })
+        .and_then(|kib| kib.parse::<f64>().ok())
+        .map(|kib| format!("{:.1} GiB", kib / 1048576.0))
+        .unwrap_or_default();
+    println!(
+        "machine: {} cores ({}), {cpu}, {memory}, Linux {}",
+        command_output("nproc", &[]),
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        command_output("uname", &["-r"]),
+    );
+    println!("load average at start: {}", loadavg());
+    println!(
+        "run: {} runs of {:.1} s per figure (medians), warm-up {:.1} s, large store {} tokens{}",
+        config.runs,
+        config.duration.as_secs_f64(),
+        config.warmup().as_secs_f64(),
+        config.large,
+        if config.only.is_empty() {
+            String::new()
+        } else {
+            format!(", only {:?}", config.only)
+        },
+    );
+}
+
+fn print_tables(bench: &Bench, startup: &BTreeMap<&str, Vec<f64>>, memory: &BTreeMap<&str, Memory>, large_count: u64) {
+    println!();
+    println!(
+        "| scenario | c | influx-authz req/s | baseline req/s | ratio | p50 µs ours / base | p99 µs ours / base | server CPU µs/req ours / base | CPU ratio | client CPU µs/req |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for row in &bench.rows {
+        println!(
+            "| {} ({}) | {} | {} | {} | {:.2} | {} / {} | {} / {} | {} / {} | {:.1} | {} |",
+            row.scenario,
+            row.what,
+            row.concurrency,
+            fmt(row.ours.per_second),
+            fmt(row.baseline.per_second),
+            row.ours.per_second / row.baseline.per_second,
+            fmt(row.ours.p50_us),
+            fmt(row.baseline.p50_us),
+            fmt(row.ours.p99_us),
+            fmt(row.baseline.p99_us),
+            fmt(row.ours.cpu_us),
+            fmt(row.baseline.cpu_us),
+            row.ours.cpu_us / row.baseline.cpu_us,
+            fmt(row.ours.client_cpu_us),
+        );
+    }
+    if !startup.is_empty() {
+        println!();
+        println!("| start-up to first 200 from /health | median ms | runs ms |");
+        println!("|---|---:|---|");
+        for (what, runs) in startup {
+            let list: Vec<String> = runs.iter().map(|ms| fmt(*ms)).collect();
+            println!(
+                "| {what} | {} | {} |",
+                fmt(median(runs.iter().copied())),
+                list.join(", ")
+            );
+        }
+    }
+    println!();
+    println!("| memory | idle VmRSS MiB | peak VmHWM MiB |");
+    println!("|---|---:|---:|");
+    let mib = |kib: Option<u64>| kib.map_or("–".to_owned(), |k| fmt(k as f64 / 1024.0));
+    for (what, m) in memory {
+        println!("| {what} | {} | {} |", mib(m.idle_kib), mib(m.peak_kib));
+    }
+
+    println!();
+    println!("load average at the end: {}", loadavg());
+    println!();
+    if bench.row("token_check_large", 64).is_some() || !startup.is_empty() {
+        println!("Targets (issue 7), large store = {large_count} tokens:");
+    } else {
+        println!("Targets (issue 7):");
+    }
+    let verdict = |ok: bool| if ok { "MEETS" } else { "MISSES" };
+    if let Some(r) = bench.row("get_by_id", 64) {
+        let ratio = r.ours.per_second / r.baseline.per_second;
+        println!(
+            "- GET by id at c=64 ≥ 0.8× baseline: {:.2}× — {}",
+            ratio,
+            verdict(ratio >= 0.8)
+        );
+    }
+    if let Some(r) = bench.row("unauthorized", 64) {
+        let ratio = r.ours.per_second / r.baseline.per_second;
+        println!(
+            "- 401 at c=64 ≥ 0.9× baseline: {:.2}× — {}",
+            ratio,
+            verdict(ratio >= 0.9)
+        );
+    }
+    if let (Some(small), Some(large)) = (bench.row("token_check_1k", 64), bench.row("token_check_large", 64)) {
+        let ratio = large.ours.per_second / small.ours.per_second;
+        println!(
+            "- token check, large store within 10% of ~1k at c=64: {:.0} vs {:.0} req/s = {:.2}× — {}",
+            large.ours.per_second,
+            small.ours.per_second,
+            ratio,
+            verdict(ratio >= 0.9)
+        );
+    }
+    if let Some(r) = bench.row("create", 16) {
+        println!(
+            "- durable creates ≥ 2,000/s at c=16: {:.0}/s — {}",
+            r.ours.per_second,
+            verdict(r.ours.per_second >= 2000.0)
+        );
+    }
+    if let Some(runs) = startup.get("influx-authz, large store") {
+        let ms = median(runs.iter().copied());
+        println!(
+            "- start-up < 50 ms on the large store: {ms:.1} ms — {}",
+            verdict(ms < 50.0)
+        );
+    }
+    let worst_idle = memory
+        .iter()
+        .filter(|(what, _)| what.starts_with("influx-authz"))
+        .filter_map(|(_, m)| m.idle_kib)
+        .max();
+    if let Some(kib) = worst_idle {
+        let mib = kib as f64 / 1024.0;
+        println!(
+            "- idle RSS < 20 MiB (largest of our stores): {mib:.1} MiB — {}",
+            verdict(mib < 20.0)
+        );
+    }
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("bench: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("\nbench: ABORTED: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
