@@ -230,7 +230,7 @@ impl Service {
     /// `GET /api/v2/authorizations`: filters, then keeps each record the caller may read. Without paging
     /// parameters the answer is InfluxDB's (everything, `links.self` only); with `limit`, `offset` or `after` it is
     /// one page, with `links.next` when more remain.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_authorizations(
         &self,
         caller: &Caller,
@@ -321,7 +321,7 @@ impl Service {
 
     /// `POST /api/v2/authorizations` (contract §1.4): validate, check the caller may write and holds every
     /// permission it hands out, then store a fresh token. The only answer that carries the plaintext.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create_authorization(
         &self,
         caller: &Caller,
@@ -421,22 +421,21 @@ impl Service {
     }
 
     /// `GET /api/v2/authorizations/{id}`.
-    #[tracing::instrument(skip_all, fields(id = %id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     pub async fn get_authorization(&self, caller: &Caller, id: Id) -> Result<AuthorizationView, ServiceError> {
         let caller = caller.clone();
         let service = self.clone();
-        self.blocking(move |store| {
+        self.read_inline(move |store| {
             let auth = store.authorization(id)?.ok_or_else(not_found)?;
             record_checks(Action::Read, &auth)
                 .iter()
                 .try_for_each(|p| caller.check(p))?;
             service.view(store, &auth)
         })
-        .await
     }
 
     /// `PATCH /api/v2/authorizations/{id}`: status and description only; bumps `updatedAt`.
-    #[tracing::instrument(skip_all, fields(id = %id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     pub async fn update_authorization(
         &self,
         caller: &Caller,
@@ -476,7 +475,7 @@ impl Service {
     }
 
     /// `DELETE /api/v2/authorizations/{id}`: the record and its token index go in one transaction.
-    #[tracing::instrument(skip_all, fields(id = %id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     pub async fn delete_authorization(&self, caller: &Caller, id: Id) -> Result<(), ServiceError> {
         let caller = caller.clone();
         self.blocking(move |store| {

@@ -49,7 +49,7 @@ pub(crate) fn user_bucket(service: &Service, org_id: Id, name: &str, retention_s
 }
 
 impl Service {
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_buckets(&self, caller: &Caller, query: BucketQuery) -> Result<BucketsView, ServiceError> {
         let (limit, offset) = paging(query.limit, query.offset)?;
         let org_id = non_empty(query.org_id.clone()).map(|v| parse_id(&v)).transpose()?;
@@ -125,7 +125,7 @@ impl Service {
     }
 
     /// `GET /api/v2/buckets/{id}`: needs `read:orgs/<org>/buckets/<id>`.
-    #[tracing::instrument(skip_all, fields(id = %id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     pub async fn get_bucket(&self, caller: &Caller, id: Id) -> Result<BucketView, ServiceError> {
         let bucket = self
             .blocking(move |store| store.bucket(id))
@@ -140,7 +140,7 @@ impl Service {
     }
 
     /// `POST /api/v2/buckets`: needs `write:orgs/<org>/buckets`.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create_bucket(&self, caller: &Caller, request: BucketPostRequest) -> Result<BucketView, ServiceError> {
         let org_id = request
             .org_id

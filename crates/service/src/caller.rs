@@ -109,18 +109,10 @@ pub(crate) fn session_permissions(
 impl Service {
     /// Looks the token up by its hash, in the store, on every call: there is no cache that could outlive a
     /// delete. An inactive token still authenticates (InfluxDB fails it later, at each permission check).
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn authenticate(&self, token: Token) -> Result<Caller, AuthenticationError> {
         let hash = token.hash();
-        let found = self
-            .blocking(move |store| -> Result<_, store::StoreError> {
-                let Some(authorization) = store.authorization_by_token(&hash)? else {
-                    return Ok(None);
-                };
-                let user = store.user(authorization.user_id)?;
-                Ok(Some((authorization, user)))
-            })
-            .await?;
+        let found = self.read_inline(move |store| store.authorization_and_user_by_token(&hash))?;
         match found {
             None => Err(AuthenticationError::UnknownToken),
             Some((authorization, _)) if authorization.is_expired(self.now()) => Err(AuthenticationError::Expired),

@@ -22,7 +22,7 @@ pub struct OrgQuery {
 }
 
 impl Service {
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_orgs(&self, caller: &Caller, query: OrgQuery) -> Result<OrgsView, ServiceError> {
         let (limit, offset) = paging(query.limit, query.offset)?;
         let org_id = non_empty(query.org_id).map(|v| parse_id(&v)).transpose()?;
@@ -67,7 +67,7 @@ impl Service {
         .await
     }
 
-    #[tracing::instrument(skip_all, fields(id = %id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     pub async fn get_org(&self, caller: &Caller, id: Id) -> Result<OrgView, ServiceError> {
         let org = self
             .blocking(move |store| store.org(id))
@@ -78,7 +78,7 @@ impl Service {
     }
 
     /// `POST /api/v2/orgs`: needs global `write:orgs`; creates the system buckets too.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create_org(&self, caller: &Caller, request: OrgPostRequest) -> Result<OrgView, ServiceError> {
         caller.check(&Permission::write(Resource::global(ResourceType::Orgs)))?;
         let name = request.name.unwrap_or_default();
@@ -108,7 +108,7 @@ impl Service {
     }
 
     /// `PATCH /api/v2/orgs/{id}`: `name` and `description`; needs `write:orgs/<id>`.
-    #[tracing::instrument(skip_all, fields(id = %id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     pub async fn update_org(&self, caller: &Caller, id: Id, request: OrgPatchRequest) -> Result<OrgView, ServiceError> {
         self.org_record(id).await?;
         caller.check(&Permission::write(Resource::one(ResourceType::Orgs, id)))?;
@@ -143,7 +143,7 @@ impl Service {
 
     /// `DELETE /api/v2/orgs/{id}`: the org, its buckets, members and authorizations go in one transaction, so
     /// its tokens stop working at once (InfluxDB leaves them dangling).
-    #[tracing::instrument(skip_all, fields(id = %id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     pub async fn delete_org(&self, caller: &Caller, id: Id) -> Result<(), ServiceError> {
         self.org_record(id).await?;
         caller.check(&Permission::write(Resource::one(ResourceType::Orgs, id)))?;
@@ -155,7 +155,7 @@ impl Service {
     }
 
     /// `GET /api/v2/orgs/{id}/members|owners`: needs `read:orgs/<id>`.
-    #[tracing::instrument(skip_all, fields(id = %id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     pub async fn list_members(&self, caller: &Caller, id: Id, role: Role) -> Result<MembersView, ServiceError> {
         self.org_record(id).await?;
         caller.check(&Permission::read(Resource::one(ResourceType::Orgs, id)))?;
@@ -179,7 +179,7 @@ impl Service {
     }
 
     /// `POST /api/v2/orgs/{id}/members|owners` with `{"id": userID}`: needs `write:orgs/<id>`.
-    #[tracing::instrument(skip_all, fields(id = %id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     pub async fn add_member(
         &self,
         caller: &Caller,
@@ -201,7 +201,7 @@ impl Service {
     }
 
     /// `DELETE /api/v2/orgs/{id}/members|owners/{userID}`: needs `write:orgs/<id>`.
-    #[tracing::instrument(skip_all, fields(id = %id, user = %user))]
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id, user = %user))]
     pub async fn remove_member(&self, caller: &Caller, id: Id, role: Role, user: Id) -> Result<(), ServiceError> {
         self.org_record(id).await?;
         caller.check(&Permission::write(Resource::one(ResourceType::Orgs, id)))?;

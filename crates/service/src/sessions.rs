@@ -11,7 +11,7 @@ use crate::{AuthenticationError, Caller, Service, ServiceError, passwords};
 impl Service {
     /// Checks the user's password and opens a session; returns the session key (for the cookie) and how long it
     /// lasts. A wrong name or password is 401 `unauthorized access`, as InfluxDB answers.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn sign_in(
         &self,
         username: String,
@@ -56,7 +56,7 @@ impl Service {
     }
 
     /// The caller behind a session cookie, with the user's permissions as they are now.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn authenticate_session(&self, key: Token) -> Result<Caller, AuthenticationError> {
         let hash = key.hash();
         let now = self.now();

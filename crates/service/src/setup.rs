@@ -18,7 +18,7 @@ impl Service {
 
     /// Creates the user (with its password, if given), the org with its system buckets, the bucket and the
     /// operator token (`token` if given, else a fresh one). 422 `conflict` once setup has run.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn setup(&self, request: SetupRequest) -> Result<SetupResponse, ServiceError> {
         if !self.setup_allowed().await? {
             return Err(ServiceError::Conflict("onboarding has already been completed".into()));

@@ -16,7 +16,7 @@ pub struct UserQuery {
 }
 
 impl Service {
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_users(&self, caller: &Caller, query: UserQuery) -> Result<UsersView, ServiceError> {
         let id = non_empty(query.id).map(|v| parse_id(&v)).transpose()?;
         let name = non_empty(query.name);
@@ -41,7 +41,7 @@ impl Service {
         .await
     }
 
-    #[tracing::instrument(skip_all, fields(id = %id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     pub async fn get_user(&self, caller: &Caller, id: Id) -> Result<UserView, ServiceError> {
         let user = self
             .blocking(move |store| store.user(id))
@@ -58,7 +58,7 @@ impl Service {
     }
 
     /// `POST /api/v2/users`: needs global `write:users`.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create_user(&self, caller: &Caller, request: UserPostRequest) -> Result<UserView, ServiceError> {
         caller.check(&Permission::write(Resource::global(ResourceType::Users)))?;
         let name = request.name.unwrap_or_default();
@@ -91,7 +91,7 @@ impl Service {
 
     /// `PATCH /api/v2/users/{id}`: `name` and `status`; needs `write:users/<id>`. Deactivating a user refuses
     /// all its tokens from the next request on (403 `User is inactive`); reactivating lets them work again.
-    #[tracing::instrument(skip_all, fields(id = %id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     pub async fn update_user(
         &self,
         caller: &Caller,
@@ -129,7 +129,7 @@ impl Service {
 
     /// `DELETE /api/v2/users/{id}`: the user and its memberships go in one transaction. Its tokens stay, refused
     /// with 403 `User is inactive` from the next request on (contract §4.1).
-    #[tracing::instrument(skip_all, fields(id = %id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     pub async fn delete_user(&self, caller: &Caller, id: Id) -> Result<(), ServiceError> {
         self.user_record(id).await?;
         caller.check(&Permission::write(Resource::one(ResourceType::Users, id)))?;
@@ -141,7 +141,7 @@ impl Service {
     }
 
     /// `POST /api/v2/users/{id}/password`: needs `write:users/<id>`; the rules are setup's.
-    #[tracing::instrument(skip_all, fields(id = %id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     pub async fn set_password(&self, caller: &Caller, id: Id, request: PasswordRequest) -> Result<(), ServiceError> {
         self.user_record(id).await?;
         caller.check(&Permission::write(Resource::one(ResourceType::Users, id)))?;

@@ -244,6 +244,25 @@ impl Store {
         Ok(auth.filter(|a| a.hashed_token.matches(hash)))
     }
 
+    /// The authorization of a token and its user, read in one transaction: the check every request makes.
+    pub fn authorization_and_user_by_token(
+        &self,
+        hash: &TokenHash,
+    ) -> Result<Option<(Authorization, Option<User>)>, StoreError> {
+        let txn = self.read()?;
+        let index = txn.open_table(AUTHORIZATIONS_BY_TOKEN)?;
+        let Some(id) = index.get(hash.as_bytes().as_slice())?.map(|g| g.value()) else {
+            return Ok(None);
+        };
+        let table = txn.open_table(AUTHORIZATIONS)?;
+        let Some(auth) = get_json::<Authorization>(&table, id)?.filter(|a| a.hashed_token.matches(hash)) else {
+            return Ok(None);
+        };
+        let users = txn.open_table(USERS)?;
+        let user = get_json::<User>(&users, auth.user_id.get())?;
+        Ok(Some((auth, user)))
+    }
+
     /// Authorizations matching `filter`, in ascending ID order.
     pub fn authorizations(&self, filter: AuthorizationFilter) -> Result<Vec<Authorization>, StoreError> {
         self.scan_authorizations(filter, None, usize::MAX, |_| true)
@@ -346,36 +365,37 @@ impl Store {
     /// Drops every stored plaintext token (the hash stays), as InfluxDB does at start with hashed tokens on.
     /// Returns how many records changed.
     pub fn forget_plaintext_tokens(&self) -> Result<usize, StoreError> {
-        // Look first, so that a start with nothing to change writes nothing (and works on a read-only file).
-        let any = {
+        // Only the records listed as keeping a plaintext are read; a start with none writes nothing (and so also
+        // works on a read-only file), however large the store.
+        let ids: Vec<u64> = {
             let txn = self.read()?;
-            let table = txn.open_table(AUTHORIZATIONS)?;
-            let mut any = false;
-            for entry in table.iter()? {
-                if decode::<Authorization>(entry?.1.value())?.token.is_some() {
-                    any = true;
-                    break;
-                }
+            let index = txn.open_table(AUTHORIZATIONS_WITH_PLAINTEXT)?;
+            let mut ids = Vec::new();
+            for entry in index.iter()? {
+                ids.push(entry?.0.value());
             }
-            any
+            ids
         };
-        if !any {
+        if ids.is_empty() {
             return Ok(0);
         }
         self.write(|txn| {
             let mut table = txn.open_table(AUTHORIZATIONS)?;
-            let mut changed = Vec::new();
-            for entry in table.iter()? {
-                let (_, value) = entry?;
-                let mut auth: Authorization = decode(value.value())?;
+            let mut changed = 0;
+            for id in &ids {
+                let Some(mut auth) = get_json::<Authorization>(&table, *id)? else {
+                    continue;
+                };
                 if auth.token.take().is_some() {
-                    changed.push(auth);
+                    table.insert(*id, encode(&auth)?.as_slice())?;
+                    changed += 1;
                 }
             }
-            for auth in &changed {
-                table.insert(auth.id.get(), encode(auth)?.as_slice())?;
+            let mut index = txn.open_table(AUTHORIZATIONS_WITH_PLAINTEXT)?;
+            for id in &ids {
+                index.remove(*id)?;
             }
-            Ok(changed.len())
+            Ok(changed)
         })
     }
 
@@ -475,11 +495,18 @@ impl Store {
     }
 }
 
+/// redb's page cache. Its default (1 GiB) made a large store's resident memory grow to match it; the OS page
+/// cache still holds the file, so lookups stay fast.
+const CACHE_BYTES: usize = 64 * 1024 * 1024;
+
 fn open_file(path: &Path) -> Result<Database, StoreError> {
-    Database::create(path).map_err(|e| match e {
-        redb::DatabaseError::DatabaseAlreadyOpen => StoreError::AlreadyOpen,
-        other => StoreError::from(other),
-    })
+    Database::builder()
+        .set_cache_size(CACHE_BYTES)
+        .create(path)
+        .map_err(|e| match e {
+            redb::DatabaseError::DatabaseAlreadyOpen => StoreError::AlreadyOpen,
+            other => StoreError::from(other),
+        })
 }
 
 fn closed() -> StoreError {
@@ -516,6 +543,7 @@ fn remove_authorization(txn: &WriteTransaction, id: Id) -> Result<Option<Authori
     by_user.remove((auth.user_id.get(), id.get()))?;
     let mut by_org = txn.open_table(AUTHORIZATIONS_BY_ORG)?;
     by_org.remove((auth.org_id.get(), id.get()))?;
+    txn.open_table(AUTHORIZATIONS_WITH_PLAINTEXT)?.remove(id.get())?;
     Ok(Some(auth))
 }
 
@@ -541,6 +569,10 @@ fn put_authorization(txn: &WriteTransaction, auth: &Authorization) -> Result<(),
     }
     table.insert(auth.id.get(), encode(auth)?.as_slice())?;
     by_token.insert(key, auth.id.get())?;
+    if auth.token.is_some() {
+        txn.open_table(AUTHORIZATIONS_WITH_PLAINTEXT)?
+            .insert(auth.id.get(), ())?;
+    }
     let mut by_user = txn.open_table(AUTHORIZATIONS_BY_USER)?;
     by_user.insert((auth.user_id.get(), auth.id.get()), ())?;
     let mut by_org = txn.open_table(AUTHORIZATIONS_BY_ORG)?;

@@ -25,6 +25,11 @@ pub(crate) const ORG_MEMBERS: TableDefinition<(u64, u64), u8> = TableDefinition:
 /// (user, org) → the same role: the reverse index, for "which orgs is this user in".
 pub(crate) const USER_ORGS: TableDefinition<(u64, u64), u8> = TableDefinition::new("user_orgs");
 
+/// IDs of authorizations that still keep their plaintext token (hashing off), so that turning hashing on finds
+/// them without reading every record.
+pub(crate) const AUTHORIZATIONS_WITH_PLAINTEXT: TableDefinition<u64, ()> =
+    TableDefinition::new("authorizations_with_plaintext");
+
 /// SHA-256 of a session key → the session, as JSON.
 pub(crate) const SESSIONS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("sessions");
 
@@ -44,5 +49,6 @@ pub(crate) fn create_all(txn: &WriteTransaction) -> Result<(), redb::Error> {
     txn.open_table(ORG_MEMBERS)?;
     txn.open_table(USER_ORGS)?;
     txn.open_table(SESSIONS)?;
+    txn.open_table(AUTHORIZATIONS_WITH_PLAINTEXT)?;
     Ok(())
 }
