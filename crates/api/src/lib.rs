@@ -8,7 +8,9 @@
 //! - `error`: [`ApiError`], the one place that writes InfluxDB's `{"code","message"}` body.
 //! - `extract`: body, query and path extractors whose rejections are InfluxDB errors, and the tab-indented JSON
 //!   response.
-//! - `middleware`: token authentication, CORS, and the JSON 405.
+//! - `middleware`: token and session authentication, CORS, and the JSON 405.
+//! - `guard`: the per-request deadline, and counting (optionally rate-limiting) failed authentications.
+//! - `routes/ui`: the embedded API Tokens page at `/`.
 //!
 //! This crate never names redb; storage is reached only through `service`.
 
@@ -21,7 +23,6 @@ mod routes;
 use std::time::Instant;
 
 use axum::Router;
-use axum::extract::Request;
 use http::HeaderValue;
 use service::Service;
 use tower::ServiceBuilder;
@@ -83,6 +84,3 @@ pub fn app(state: AppState) -> Router {
             HeaderValue::from_static(INFLUXDB_VERSION),
         ))
 }
-
-/// Request type of the service [`app`] builds.
-pub type AppRequest = Request;

@@ -3,12 +3,13 @@
 //! # Layout
 //! - [`Service`]: the handle; cheap to clone. Its methods live in one module per resource:
 //!   [`authenticate`](Service::authenticate) in `caller`, authorizations in `authorizations`, orgs, users, buckets in
-//!   `orgs`, `users`, `buckets`, onboarding in `setup`.
+//!   `orgs`, `users`, `buckets`, onboarding in `setup`, sign-in sessions in `sessions`, `--seed` in `seed`.
 //! - [`Caller`]: who is asking, and the permission check InfluxDB runs against the record being touched.
 //! - [`ServiceError`]: what went wrong, in InfluxDB's terms (code + message); the API maps it to HTTP.
 //!
 //! Validation, lookups, "not found" and permission checks live here, not in handlers. Storage calls are
-//! synchronous and leave the async runtime through one helper, [`Service::blocking`]. Time comes from a [`Clock`].
+//! synchronous: writes (which wait on fsync) leave the async runtime through one helper, [`Service::blocking`];
+//! the per-request token check and short reads run inline (`read_inline`). Time comes from a [`Clock`].
 //! This crate knows nothing about HTTP.
 
 mod authorizations;

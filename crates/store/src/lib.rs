@@ -6,6 +6,9 @@
 //! Every mutation is one write transaction committed durably (redb's default `Durability::Immediate`), so a record
 //! and its index entries appear and disappear together, and a failed write leaves the store as it was.
 //!
+//! A full disk or read-only file makes writes fail with [`StoreError::Unavailable`] (nothing written) while reads
+//! go on; the store reopens the file once a probe write succeeds again.
+//!
 //! [`Store`] is synchronous; async callers go through the `service` crate. This crate knows nothing about HTTP.
 
 mod bulk;
