@@ -54,12 +54,9 @@ pub struct Authorization {
         skip_serializing_if = "Option::is_none"
     )]
     pub expires_at: Option<OffsetDateTime>,
-    /// Extension: when the token last authenticated a request (kept in memory, written every few seconds).
-    #[serde(
-        default,
-        with = "time::serde::rfc3339::option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    /// Extension: when the token last authenticated a request. The store keeps it in a table of its own (written
+    /// every few seconds) and fills it in on reads; it is never part of the stored record.
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing)]
     pub last_used_at: Option<OffsetDateTime>,
 }
 

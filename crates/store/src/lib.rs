@@ -231,7 +231,10 @@ impl Store {
     pub fn authorization(&self, id: Id) -> Result<Option<Authorization>, StoreError> {
         let txn = self.read()?;
         let table = txn.open_table(AUTHORIZATIONS)?;
-        get_json(&table, id.get())
+        let last_used = txn.open_table(AUTHORIZATION_LAST_USED)?;
+        get_json::<Authorization>(&table, id.get())?
+            .map(|auth| with_last_used(&last_used, auth))
+            .transpose()
     }
 
     /// The authorization whose token hashes to `hash`, if any.
@@ -283,15 +286,18 @@ impl Store {
     ) -> Result<Vec<Authorization>, StoreError> {
         let txn = self.read()?;
         let table = txn.open_table(AUTHORIZATIONS)?;
+        let last_used = txn.open_table(AUTHORIZATION_LAST_USED)?;
         let start = after.map_or(0, |id| id.get().saturating_add(1));
         let mut out = Vec::new();
-        let mut consider = |out: &mut Vec<Authorization>, auth: Authorization| {
+        let mut consider = |out: &mut Vec<Authorization>, auth: Authorization| -> Result<(), StoreError> {
+            let auth = with_last_used(&last_used, auth)?;
             if filter.org_id.is_none_or(|org| auth.org_id == org)
                 && filter.user_id.is_none_or(|user| auth.user_id == user)
                 && keep(&auth)
             {
                 out.push(auth);
             }
+            Ok(())
         };
         let by = match (filter.user_id, filter.org_id) {
             (Some(user), _) => Some((AUTHORIZATIONS_BY_USER, user)),
@@ -307,7 +313,7 @@ impl Store {
                     }
                     let id = entry?.0.value().1;
                     if let Some(auth) = get_json::<Authorization>(&table, id)? {
-                        consider(&mut out, auth);
+                        consider(&mut out, auth)?;
                     }
                 }
             }
@@ -316,27 +322,29 @@ impl Store {
                     if out.len() >= max {
                         break;
                     }
-                    consider(&mut out, decode::<Authorization>(entry?.1.value())?);
+                    consider(&mut out, decode::<Authorization>(entry?.1.value())?)?;
                 }
             }
         }
         Ok(out)
     }
 
-    /// Writes last-used times (the later one wins) in one transaction; records that are gone are skipped.
+    /// Writes last-used times (the later one wins) in one transaction; tokens that are gone are skipped.
     pub fn record_last_used(&self, uses: &[(Id, time::OffsetDateTime)]) -> Result<(), StoreError> {
         if uses.is_empty() {
             return Ok(());
         }
         self.write(|txn| {
-            let mut table = txn.open_table(AUTHORIZATIONS)?;
+            let records = txn.open_table(AUTHORIZATIONS)?;
+            let mut table = txn.open_table(AUTHORIZATION_LAST_USED)?;
             for (id, at) in uses {
-                let Some(mut auth) = get_json::<Authorization>(&table, id.get())? else {
+                if records.get(id.get())?.is_none() {
                     continue;
-                };
-                if auth.last_used_at.is_none_or(|before| before < *at) {
-                    auth.last_used_at = Some(*at);
-                    table.insert(id.get(), encode(&auth)?.as_slice())?;
+                }
+                let nanos = at.unix_timestamp_nanos();
+                let before = table.get(id.get())?.map(|g| g.value());
+                if before.is_none_or(|b| b < nanos) {
+                    table.insert(id.get(), nanos)?;
                 }
             }
             Ok(())
@@ -498,18 +506,21 @@ impl Store {
     }
 }
 
-/// redb's page cache. Its default (1 GiB) made a large store's resident memory grow to match it; the OS page
-/// cache still holds the file, so lookups stay fast.
-const CACHE_BYTES: usize = 64 * 1024 * 1024;
+/// Fills in an authorization's last use from its own table.
+fn with_last_used(table: &impl ReadableTable<u64, i128>, mut auth: Authorization) -> Result<Authorization, StoreError> {
+    if let Some(nanos) = table.get(auth.id.get())?.map(|g| g.value()) {
+        auth.last_used_at = time::OffsetDateTime::from_unix_timestamp_nanos(nanos).ok();
+    }
+    Ok(auth)
+}
 
 fn open_file(path: &Path) -> Result<Database, StoreError> {
-    Database::builder()
-        .set_cache_size(CACHE_BYTES)
-        .create(path)
-        .map_err(|e| match e {
-            redb::DatabaseError::DatabaseAlreadyOpen => StoreError::AlreadyOpen,
-            other => StoreError::from(other),
-        })
+    // redb's default cache (1 GiB) fills only as records are read, and start-up reads none: idle memory stays small
+    // while a large store's token checks stay in memory. (A 64 MiB cap made 1M-token checks 5x slower.)
+    Database::create(path).map_err(|e| match e {
+        redb::DatabaseError::DatabaseAlreadyOpen => StoreError::AlreadyOpen,
+        other => StoreError::from(other),
+    })
 }
 
 fn closed() -> StoreError {
@@ -547,6 +558,7 @@ fn remove_authorization(txn: &WriteTransaction, id: Id) -> Result<Option<Authori
     let mut by_org = txn.open_table(AUTHORIZATIONS_BY_ORG)?;
     by_org.remove((auth.org_id.get(), id.get()))?;
     txn.open_table(AUTHORIZATIONS_WITH_PLAINTEXT)?.remove(id.get())?;
+    txn.open_table(AUTHORIZATION_LAST_USED)?.remove(id.get())?;
     Ok(Some(auth))
 }
 
