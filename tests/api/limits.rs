@@ -163,3 +163,16 @@ fn failed_authentications_are_counted_and_rate_limited_per_address() {
     assert!(metrics.contains("influx_authz_auth_rate_limited_total 1"), "{metrics}");
     assert!(!metrics.contains("wrong"));
 }
+
+#[test]
+fn failed_sign_ins_count_towards_the_rate_limit() {
+    let (server, _dir) = start(&["--auth-failure-limit", "2"]);
+    // Basic admin:wrong-password
+    let request = "POST /api/v2/signin HTTP/1.1\r\nHost: x\r\nAuthorization: Basic YWRtaW46d3JvbmctcGFzc3dvcmQ=\r\n\
+                   Connection: close\r\n\r\n";
+    for _ in 0..2 {
+        assert!(status_line(&exchange(server.port, request.as_bytes())).contains("401"));
+    }
+    let limited = exchange(server.port, request.as_bytes());
+    assert!(status_line(&limited).contains("429"), "{limited}");
+}

@@ -168,3 +168,17 @@ async fn an_expired_session_is_refused() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn cors_never_allows_credentials() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .get(app.url("/api/v2/me"))
+        .header("Origin", "http://evil.test")
+        .header("Cookie", "influxdb-oss-session=whatever")
+        .send()
+        .await
+        .unwrap();
+    assert!(response.headers().get("access-control-allow-credentials").is_none());
+}

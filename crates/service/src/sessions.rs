@@ -18,19 +18,22 @@ impl Service {
         password: String,
     ) -> Result<(Token, time::Duration), AuthenticationError> {
         let user = self.blocking(move |store| store.user_by_name(&username)).await?;
-        let Some(user) = user else {
+        // An unknown user, or one without a password, is checked against a dummy hash all the same, so the answer
+        // takes as long as a wrong password's: timing does not tell which user names exist.
+        let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+        let matches = tokio::task::spawn_blocking(move || match stored {
+            Some(stored) => passwords::verify(&password, &stored),
+            None => {
+                passwords::verify_dummy(&password);
+                false
+            }
+        })
+        .await
+        .map_err(|e| ServiceError::Internal(format!("password task failed: {e}")))?;
+        let Some(user) = user.filter(|_| matches) else {
+            tracing::info!("sign-in refused: unknown user or wrong password");
             return Err(AuthenticationError::UnknownToken);
         };
-        let Some(stored) = user.password_hash.clone() else {
-            return Err(AuthenticationError::UnknownToken);
-        };
-        let matches = tokio::task::spawn_blocking(move || passwords::verify(&password, &stored))
-            .await
-            .map_err(|e| ServiceError::Internal(format!("password task failed: {e}")))?;
-        if !matches {
-            tracing::info!("sign-in refused: wrong password");
-            return Err(AuthenticationError::UnknownToken);
-        }
         if user.status != model::Status::Active {
             return Err(AuthenticationError::InactiveUser);
         }

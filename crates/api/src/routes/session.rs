@@ -1,7 +1,9 @@
 //! `POST /api/v2/signin` (Basic auth → the `influxdb-oss-session` cookie) and `POST /api/v2/signout`.
 
-use axum::Router;
-use axum::extract::State;
+use axum::{Extension, Router};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use base64::Engine as _;
@@ -37,9 +39,25 @@ fn cookie(value: &str, max_age_seconds: i64) -> Result<HeaderValue, ApiError> {
     .map_err(|_| ApiError::InvalidInput("unusable session key".into()))
 }
 
-async fn sign_in(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let (user, password) = basic_credentials(&headers).ok_or(AuthenticationError::UnknownToken)?;
-    let (key, length) = app.service.sign_in(user, password).await?;
+/// Sign-in failures count towards the same per-address limit as failed token checks (`--auth-failure-limit`).
+async fn sign_in(
+    State(app): State<AppState>,
+    remote: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let address = remote.map(|Extension(info)| info.0.ip());
+    let per_minute = app.limits.auth_failures_per_minute;
+    if address.is_some_and(|a| app.auth_failures.is_blocked(a, per_minute)) {
+        return Err(ApiError::TooManyFailures);
+    }
+    let attempt = match basic_credentials(&headers) {
+        Some((user, password)) => app.service.sign_in(user, password).await,
+        None => Err(AuthenticationError::UnknownToken),
+    };
+    if matches!(attempt, Err(AuthenticationError::UnknownToken)) {
+        app.auth_failures.record(address, per_minute);
+    }
+    let (key, length) = attempt?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     response
         .headers_mut()
