@@ -10,6 +10,7 @@ mod cli_people;
 mod cli_support;
 mod extensions;
 mod fuzz;
+mod fuzz_corpus;
 mod limits;
 mod people;
 mod process;

@@ -289,7 +289,7 @@ impl Service {
             };
             let mut more = false;
             if let Some((limit, offset)) = narrowing.page {
-                more = candidates.len() > offset + limit;
+                more = candidates.len() > offset.saturating_add(limit);
                 candidates = candidates.into_iter().skip(offset).take(limit).collect();
             }
             let mut names = Names::new(store);

@@ -111,7 +111,7 @@ impl Service {
             {
                 let next = match after {
                     Some(_) => format!("{base}&after={}{filters}", last.id),
-                    None => format!("{base}&offset={}{filters}", offset + limit),
+                    None => format!("{base}&offset={}{filters}", offset.saturating_add(limit)),
                 };
                 page_links.push(("next", next));
             }
