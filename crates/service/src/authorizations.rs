@@ -96,7 +96,13 @@ impl Narrowing {
         })
     }
 
-    fn keeps(&self, auth: &Authorization, now: time::OffsetDateTime, pending: Option<time::OffsetDateTime>) -> bool {
+    /// `pending` (the not-yet-written last use) is only asked for when `unusedSince` needs it: it takes a lock.
+    fn keeps(
+        &self,
+        auth: &Authorization,
+        now: time::OffsetDateTime,
+        pending: impl FnOnce() -> Option<time::OffsetDateTime>,
+    ) -> bool {
         let status_ok = match self.status {
             None => true,
             Some(StatusFilter::Expired) => auth.is_expired(now),
@@ -107,10 +113,10 @@ impl Narrowing {
             .description
             .as_ref()
             .is_none_or(|d| auth.description.to_lowercase().contains(d));
-        let last_used = auth.last_used_at.max(pending);
-        let unused_ok = self
-            .unused_since
-            .is_none_or(|since| last_used.is_none_or(|used| used < since));
+        let unused_ok = self.unused_since.is_none_or(|since| {
+            let last_used = auth.last_used_at.max(pending());
+            last_used.is_none_or(|used| used < since)
+        });
         status_ok && description_ok && unused_ok
     }
 }
@@ -256,7 +262,7 @@ impl Service {
         self.blocking(move |store| {
             let keep = |auth: &Authorization| {
                 record_checks(Action::Read, auth).iter().all(|p| caller.may(p))
-                    && narrowing.keeps(auth, now, service.pending_use(auth.id))
+                    && narrowing.keeps(auth, now, || service.pending_use(auth.id))
             };
             let wanted = narrowing.page.map_or(usize::MAX, |(limit, offset)| {
                 offset.saturating_add(limit).saturating_add(1)
