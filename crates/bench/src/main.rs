@@ -312,7 +312,7 @@ impl Bench {
             let delete = Arc::new(Delete { ids: Mutex::new(ids) });
             deletes.push(self.one(ours, delete, concurrency, Duration::from_secs(3600)).await?);
         }
-        let what = "durable: one commit (fsync) per request".to_owned();
+        let what = "durable: answered after the group commit holding it is fsynced".to_owned();
         self.push_row("create", what.clone(), concurrency, &creates, &base_creates);
         self.push_row("delete", what, concurrency, &deletes, &base_deletes);
         Ok(())

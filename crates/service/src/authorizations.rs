@@ -465,12 +465,12 @@ impl Service {
                 .map(|s| Status::parse(s).ok_or_else(|| ServiceError::Invalid("unknown authorization status".into())))
                 .transpose()?;
             let updated = store
-                .update_authorization(id, |auth| {
+                .update_authorization(id, move |auth| {
                     if let Some(status) = status {
                         auth.status = status;
                     }
-                    if let Some(description) = request.description {
-                        auth.description = description;
+                    if let Some(description) = &request.description {
+                        auth.description.clone_from(description);
                     }
                     auth.updated_at = now;
                 })?

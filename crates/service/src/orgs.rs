@@ -119,12 +119,12 @@ impl Service {
         let name = request.name.clone();
         let updated = self
             .blocking(move |store| {
-                store.update_org(id, |org| {
-                    if let Some(name) = request.name {
-                        org.name = name;
+                store.update_org(id, move |org| {
+                    if let Some(name) = &request.name {
+                        org.name.clone_from(name);
                     }
-                    if let Some(description) = request.description {
-                        org.description = description;
+                    if let Some(description) = &request.description {
+                        org.description.clone_from(description);
                     }
                     org.updated_at = now;
                 })

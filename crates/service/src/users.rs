@@ -107,9 +107,9 @@ impl Service {
         let name = request.name.clone();
         let updated = self
             .blocking(move |store| {
-                store.update_user(id, |user| {
-                    if let Some(name) = request.name {
-                        user.name = name;
+                store.update_user(id, move |user| {
+                    if let Some(name) = &request.name {
+                        user.name.clone_from(name);
                     }
                     if let Some(status) = status {
                         user.status = status;
@@ -150,7 +150,7 @@ impl Service {
         let hash = tokio::task::spawn_blocking(move || passwords::hash(&password))
             .await
             .map_err(|e| ServiceError::Internal(format!("password task failed: {e}")))??;
-        self.blocking(move |store| store.update_user(id, |user| user.password_hash = Some(hash)))
+        self.blocking(move |store| store.update_user(id, move |user| user.password_hash = Some(hash.clone())))
             .await?
             .ok_or_else(user_not_found)?;
         Ok(())

@@ -19,7 +19,7 @@ impl Store {
         let mut written = 0;
         while records.peek().is_some() {
             let batch = records.by_ref().take(per_transaction);
-            written += self.write(|txn| {
+            written += self.write_alone(|txn| {
                 let mut count = 0;
                 for auth in batch {
                     put_authorization(txn, &auth)?;

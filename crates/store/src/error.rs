@@ -34,6 +34,21 @@ pub enum StoreError {
     Storage(redb::Error),
     #[error("record encoding: {0}")]
     Encoding(serde_json::Error),
+    /// A failure shared by several writes (their common transaction could not commit), or a write interrupted.
+    #[error("storage: {0}")]
+    Failed(String),
+}
+
+impl StoreError {
+    /// The same failure again, for each other write of a batch that failed together.
+    pub(crate) fn replicate(&self) -> StoreError {
+        match self {
+            StoreError::AlreadyOpen => StoreError::AlreadyOpen,
+            StoreError::Conflict(conflict) => StoreError::Conflict(*conflict),
+            StoreError::Unavailable(reason) => StoreError::Unavailable(reason.clone()),
+            other => StoreError::Failed(other.to_string()),
+        }
+    }
 }
 
 impl From<redb::Error> for StoreError {

@@ -12,6 +12,7 @@
 //! [`Store`] is synchronous; async callers go through the `service` crate. This crate knows nothing about HTTP.
 
 mod bulk;
+mod commit;
 mod error;
 mod sessions;
 mod tables;
@@ -19,7 +20,7 @@ mod tenancy;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, RwLock, RwLockReadGuard};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
 
 use model::{Authorization, Bucket, Id, Org, TokenHash, User};
@@ -27,6 +28,7 @@ use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, ReadableT
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+pub use commit::CommitCounts;
 pub use error::{Conflict, StoreError};
 use tables::*;
 pub use tenancy::Role;
@@ -40,6 +42,8 @@ pub struct Store {
     /// Set when a write failed for I/O reasons (disk full, read-only): redb then refuses writes until reopened.
     poisoned: AtomicBool,
     last_recovery: Mutex<Option<Instant>>,
+    /// Concurrent writes share transactions and commits.
+    commits: commit::GroupCommit,
 }
 
 /// The open database: writable, read-only (the file or its directory refuses writes), or closed (a recovery
@@ -110,12 +114,13 @@ impl Store {
             path,
             poisoned: AtomicBool::new(false),
             last_recovery: Mutex::new(None),
+            commits: commit::GroupCommit::default(),
         }
     }
 
     fn init(handle: Handle, path: Option<PathBuf>) -> Result<Self, StoreError> {
         let store = Self::with_handle(handle, path);
-        store.write(|txn| {
+        store.write_alone(|txn| {
             tables::create_all(txn)?;
             Ok(())
         })?;
@@ -126,27 +131,98 @@ impl Store {
         self.db.read().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    pub(crate) fn write<T>(&self, f: impl FnOnce(&WriteTransaction) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    /// Runs `f` in a write transaction and commits it durably, sharing the transaction and its commit with the
+    /// writes that arrive meanwhile (see [`commit`]). `f` may run more than once (a batch whose other write failed
+    /// is run again one write at a time), so it must not consume what it captures; only the result of the run
+    /// that was committed is returned.
+    pub(crate) fn write<T: Send + 'static>(
+        &self,
+        mut f: impl FnMut(&WriteTransaction) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let slot = Arc::new(Mutex::new(None));
+        let out = Arc::clone(&slot);
+        self.commits.submit(
+            self,
+            Box::new(move |txn| {
+                let value = f(txn)?;
+                *out.lock().unwrap_or_else(PoisonError::into_inner) = Some(value);
+                Ok(())
+            }),
+        )?;
+        let value = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
+        value.ok_or_else(|| StoreError::Failed("a committed write left no result".into()))
+    }
+
+    /// Runs `f` in a write transaction of its own, outside group commit: for start-up and bulk loading, where
+    /// nothing else writes. (redb still serializes it with any other write transaction.)
+    pub(crate) fn write_alone<T>(
+        &self,
+        f: impl FnOnce(&WriteTransaction) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.before_write();
+        let result = self.transaction(|txn| f(txn));
+        self.after_write(&result);
+        result
+    }
+
+    /// How many transactions group commit has committed, and how many writes they held.
+    pub fn commit_counts(&self) -> CommitCounts {
+        self.commits.counts()
+    }
+
+    /// One write, alone in its transaction (a batch of one, or the replay of a batch that failed).
+    pub(crate) fn commit_alone(&self, write: &mut commit::Write) -> Result<(), StoreError> {
+        self.before_write();
+        let result = self.transaction(|txn| write(txn));
+        self.after_write(&result);
+        result
+    }
+
+    /// Several writes in one transaction, committed once.
+    pub(crate) fn commit_together(&self, writes: &mut [commit::Write]) -> Result<(), commit::BatchFailure> {
+        self.before_write();
+        let mut failed_write = false;
+        let result = self.transaction(|txn| {
+            for write in writes.iter_mut() {
+                if let Err(error) = write(txn) {
+                    failed_write = true;
+                    return Err(error);
+                }
+            }
+            Ok(())
+        });
+        if failed_write {
+            return Err(commit::BatchFailure::Write);
+        }
+        self.after_write(&result);
+        result.map_err(commit::BatchFailure::Transaction)
+    }
+
+    fn before_write(&self) {
         if self.poisoned.load(Ordering::Acquire) {
             self.try_recover();
         }
-        let result = (|| {
-            let guard = self.db();
-            let Handle::Writable(db) = &*guard else {
-                return Err(closed());
-            };
-            let txn = db.begin_write()?;
-            // On error the transaction is dropped uncommitted, which aborts it: nothing of a failed write is kept.
-            let out = f(&txn)?;
-            txn.commit()?;
-            Ok(out)
-        })();
-        if let Err(StoreError::Unavailable(reason)) = &result
+    }
+
+    /// Begins a write transaction, runs `f`, and commits; on an error the transaction is dropped uncommitted,
+    /// which aborts it: nothing of a failed write is kept.
+    fn transaction<T>(&self, f: impl FnOnce(&WriteTransaction) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let guard = self.db();
+        let Handle::Writable(db) = &*guard else {
+            return Err(closed());
+        };
+        let txn = db.begin_write()?;
+        let out = f(&txn)?;
+        txn.commit()?;
+        Ok(out)
+    }
+
+    fn after_write<T>(&self, result: &Result<T, StoreError>) {
+        if let Err(StoreError::Unavailable(reason)) = result
             && !self.poisoned.swap(true, Ordering::AcqRel)
         {
             tracing::error!(%reason, "a write failed for lack of storage; writes answer 503 until it recovers");
         }
-        result
     }
 
     pub(crate) fn read(&self) -> Result<Reader<'_>, StoreError> {
@@ -206,7 +282,8 @@ impl Store {
 
     /// Writes the setup user, org, buckets and operator token together, or nothing when setup already ran.
     pub fn setup(&self, records: &SetupRecords) -> Result<(), StoreError> {
-        self.write(|txn| {
+        let records = records.clone();
+        self.write(move |txn| {
             let users_empty = txn.open_table(USERS)?.is_empty()?;
             let orgs_empty = txn.open_table(ORGS)?.is_empty()?;
             if !(users_empty && orgs_empty) {
@@ -225,7 +302,8 @@ impl Store {
     // -- authorizations ------------------------------------------------------------------------------------------
 
     pub fn create_authorization(&self, auth: &Authorization) -> Result<(), StoreError> {
-        self.write(|txn| put_authorization(txn, auth))
+        let auth = auth.clone();
+        self.write(move |txn| put_authorization(txn, &auth))
     }
 
     pub fn authorization(&self, id: Id) -> Result<Option<Authorization>, StoreError> {
@@ -334,10 +412,11 @@ impl Store {
         if uses.is_empty() {
             return Ok(());
         }
-        self.write(|txn| {
+        let uses = uses.to_vec();
+        self.write(move |txn| {
             let records = txn.open_table(AUTHORIZATIONS)?;
             let mut table = txn.open_table(AUTHORIZATION_LAST_USED)?;
-            for (id, at) in uses {
+            for (id, at) in &uses {
                 if records.get(id.get())?.is_none() {
                     continue;
                 }
@@ -355,9 +434,9 @@ impl Store {
     pub fn update_authorization(
         &self,
         id: Id,
-        change: impl FnOnce(&mut Authorization),
+        mut change: impl FnMut(&mut Authorization) + Send + 'static,
     ) -> Result<Option<Authorization>, StoreError> {
-        self.write(|txn| {
+        self.write(move |txn| {
             let mut table = txn.open_table(AUTHORIZATIONS)?;
             let Some(mut auth) = get_json::<Authorization>(&table, id.get())? else {
                 return Ok(None);
@@ -370,7 +449,7 @@ impl Store {
 
     /// Removes the record and all its index entries in one transaction; `false` when there was none.
     pub fn delete_authorization(&self, id: Id) -> Result<bool, StoreError> {
-        self.write(|txn| Ok(remove_authorization(txn, id)?.is_some()))
+        self.write(move |txn| Ok(remove_authorization(txn, id)?.is_some()))
     }
 
     /// Drops every stored plaintext token (the hash stays), as InfluxDB does at start with hashed tokens on.
@@ -390,7 +469,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(0);
         }
-        self.write(|txn| {
+        self.write_alone(|txn| {
             let mut table = txn.open_table(AUTHORIZATIONS)?;
             let mut changed = 0;
             for id in &ids {
@@ -413,7 +492,8 @@ impl Store {
     // -- users ---------------------------------------------------------------------------------------------------
 
     pub fn create_user(&self, user: &User) -> Result<(), StoreError> {
-        self.write(|txn| put_user(txn, user))
+        let user = user.clone();
+        self.write(move |txn| put_user(txn, &user))
     }
 
     pub fn user(&self, id: Id) -> Result<Option<User>, StoreError> {
@@ -441,8 +521,9 @@ impl Store {
 
     /// Creates an org with its buckets, and `owner` as its owner, in one transaction.
     pub fn create_org(&self, org: &Org, buckets: &[Bucket], owner: Option<Id>) -> Result<(), StoreError> {
-        self.write(|txn| {
-            put_org(txn, org)?;
+        let (org, buckets) = (org.clone(), buckets.to_vec());
+        self.write(move |txn| {
+            put_org(txn, &org)?;
             if let Some(owner) = owner {
                 tenancy::put_member(txn, org.id, owner, Role::Owner)?;
             }
@@ -474,11 +555,12 @@ impl Store {
     // -- buckets -------------------------------------------------------------------------------------------------
 
     pub fn create_bucket(&self, bucket: &Bucket) -> Result<(), StoreError> {
-        self.write(|txn| {
+        let bucket = bucket.clone();
+        self.write(move |txn| {
             if txn.open_table(ORGS)?.get(bucket.org_id.get())?.is_none() {
                 return Err(StoreError::Conflict(Conflict::MissingOrg));
             }
-            put_bucket(txn, bucket)
+            put_bucket(txn, &bucket)
         })
     }
 

@@ -7,9 +7,10 @@ use crate::{Store, StoreError, decode, encode};
 
 impl Store {
     pub fn create_session(&self, key: &TokenHash, session: &Session) -> Result<(), StoreError> {
-        self.write(|txn| {
+        let (key, session) = (*key, session.clone());
+        self.write(move |txn| {
             txn.open_table(SESSIONS)?
-                .insert(key.as_bytes().as_slice(), encode(session)?.as_slice())?;
+                .insert(key.as_bytes().as_slice(), encode(&session)?.as_slice())?;
             Ok(())
         })
     }
@@ -23,6 +24,7 @@ impl Store {
 
     /// Removes a session; `false` when there was none.
     pub fn delete_session(&self, key: &TokenHash) -> Result<bool, StoreError> {
-        self.write(|txn| Ok(txn.open_table(SESSIONS)?.remove(key.as_bytes().as_slice())?.is_some()))
+        let key = *key;
+        self.write(move |txn| Ok(txn.open_table(SESSIONS)?.remove(key.as_bytes().as_slice())?.is_some()))
     }
 }

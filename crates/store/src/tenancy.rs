@@ -56,8 +56,12 @@ fn pairs_with_role(table: &impl ReadableTable<(u64, u64), u8>, first: Id) -> Res
 
 impl Store {
     /// Applies `change` and stores the user, keeping the name index right. `None` when there is no such user.
-    pub fn update_user(&self, id: Id, change: impl FnOnce(&mut User)) -> Result<Option<User>, StoreError> {
-        self.write(|txn| {
+    pub fn update_user(
+        &self,
+        id: Id,
+        mut change: impl FnMut(&mut User) + Send + 'static,
+    ) -> Result<Option<User>, StoreError> {
+        self.write(move |txn| {
             let mut users = txn.open_table(USERS)?;
             let Some(mut user) = get_json::<User>(&users, id.get())? else {
                 return Ok(None);
@@ -79,7 +83,7 @@ impl Store {
 
     /// Removes the user and its memberships. `false` when there was none.
     pub fn delete_user(&self, id: Id) -> Result<bool, StoreError> {
-        self.write(|txn| {
+        self.write(move |txn| {
             let removed = txn
                 .open_table(USERS)?
                 .remove(id.get())?
@@ -97,8 +101,12 @@ impl Store {
     }
 
     /// Applies `change` and stores the org, keeping the name index right. `None` when there is no such org.
-    pub fn update_org(&self, id: Id, change: impl FnOnce(&mut Org)) -> Result<Option<Org>, StoreError> {
-        self.write(|txn| {
+    pub fn update_org(
+        &self,
+        id: Id,
+        mut change: impl FnMut(&mut Org) + Send + 'static,
+    ) -> Result<Option<Org>, StoreError> {
+        self.write(move |txn| {
             let mut orgs = txn.open_table(ORGS)?;
             let Some(mut org) = get_json::<Org>(&orgs, id.get())? else {
                 return Ok(None);
@@ -120,7 +128,7 @@ impl Store {
 
     /// Removes the org with its buckets, memberships and authorizations. `false` when there was none.
     pub fn delete_org(&self, id: Id) -> Result<bool, StoreError> {
-        self.write(|txn| {
+        self.write(move |txn| {
             let removed = txn
                 .open_table(ORGS)?
                 .remove(id.get())?
@@ -155,7 +163,7 @@ impl Store {
 
     /// Gives `user` a role in `org` (replacing any role it had). Both must exist.
     pub fn add_member(&self, org: Id, user: Id, role: Role) -> Result<(), StoreError> {
-        self.write(|txn| {
+        self.write(move |txn| {
             if txn.open_table(ORGS)?.get(org.get())?.is_none() {
                 return Err(StoreError::Conflict(Conflict::MissingOrg));
             }
@@ -168,7 +176,7 @@ impl Store {
 
     /// Takes `role` away from `user` in `org`; `false` when the user did not have that role there.
     pub fn remove_member(&self, org: Id, user: Id, role: Role) -> Result<bool, StoreError> {
-        self.write(|txn| {
+        self.write(move |txn| {
             let current = txn
                 .open_table(ORG_MEMBERS)?
                 .get((org.get(), user.get()))?

@@ -143,3 +143,136 @@ fn user_names_are_unique() {
     ));
     assert_eq!(store.user_by_name("u").unwrap().unwrap().id, id(1));
 }
+
+// -- group commit ------------------------------------------------------------------------------------------------
+
+/// Holds the leader inside its transaction until the other writers have queued, so that they form one batch.
+fn with_writers_queued_behind_a_leader<T: Send>(
+    store: &Arc<Store>,
+    writers: usize,
+    queue: impl FnOnce() -> T + Send,
+) -> T {
+    let (entered, wait_entered) = std::sync::mpsc::channel::<()>();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let released = Mutex::new(released);
+    let leader = {
+        let store = Arc::clone(store);
+        std::thread::spawn(move || {
+            store.write(move |_| {
+                let _ = entered.send(());
+                let _ = released.lock().unwrap().recv();
+                Ok(())
+            })
+        })
+    };
+    wait_entered.recv().unwrap();
+    let out = std::thread::scope(|scope| {
+        let queued = scope.spawn(queue);
+        while store.commits.queued() < writers {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        release.send(()).unwrap();
+        queued.join().unwrap()
+    });
+    leader.join().unwrap().unwrap();
+    out
+}
+
+#[test]
+fn concurrent_writes_share_one_commit() {
+    let store = Arc::new(Store::in_memory().unwrap());
+    let before = store.commit_counts();
+
+    let results = with_writers_queued_behind_a_leader(&store, 20, || {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (1..=20u64)
+                .map(|n| {
+                    let store = Arc::clone(&store);
+                    scope.spawn(move || store.create_authorization(&auth(n, 10, 20, &format!("token-{n}"))))
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect::<Vec<_>>()
+        })
+    });
+
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    let after = store.commit_counts();
+    // The leader's own write, then the 20 queued ones in one transaction.
+    assert_eq!(after.writes - before.writes, 21);
+    assert_eq!(after.transactions - before.transactions, 2);
+    for n in 1..=20u64 {
+        let found = store
+            .authorization_by_token(&Token::new(format!("token-{n}")).hash())
+            .unwrap();
+        assert_eq!(found.unwrap().id, id(n));
+    }
+}
+
+#[test]
+fn a_failing_write_in_a_batch_fails_alone_and_leaves_nothing() {
+    let store = Arc::new(Store::in_memory().unwrap());
+    store.create_authorization(&auth(100, 10, 20, "taken")).unwrap();
+
+    let results = with_writers_queued_behind_a_leader(&store, 10, || {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (1..=10u64)
+                .map(|n| {
+                    let store = Arc::clone(&store);
+                    // Writer 5 reuses a token that exists: a conflict in the middle of the batch.
+                    let token = if n == 5 {
+                        "taken".to_owned()
+                    } else {
+                        format!("token-{n}")
+                    };
+                    scope.spawn(move || (n, store.create_authorization(&auth(n, 10, 20, &token))))
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect::<Vec<_>>()
+        })
+    });
+
+    for (n, result) in results {
+        if n == 5 {
+            assert!(
+                matches!(result, Err(StoreError::Conflict(Conflict::TokenExists))),
+                "{result:?}"
+            );
+            assert!(store.authorization(id(5)).unwrap().is_none());
+        } else {
+            assert!(result.is_ok(), "writer {n}: {result:?}");
+            assert_eq!(store.authorization(id(n)).unwrap().unwrap().id, id(n));
+        }
+    }
+    let user_tokens = store
+        .authorizations(AuthorizationFilter {
+            user_id: Some(id(10)),
+            org_id: None,
+        })
+        .unwrap();
+    assert_eq!(user_tokens.len(), 10, "nine new tokens and the one that was there");
+}
+
+#[test]
+fn each_writer_gets_the_result_of_its_own_write() {
+    let store = Arc::new(Store::in_memory().unwrap());
+    for n in 1..=8u64 {
+        store
+            .create_authorization(&auth(n, 10, 20, &format!("token-{n}")))
+            .unwrap();
+    }
+    // Deletes of existing and missing records, queued together: each answer is its own.
+    let results = with_writers_queued_behind_a_leader(&store, 16, || {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (1..=16u64)
+                .map(|n| {
+                    let store = Arc::clone(&store);
+                    scope.spawn(move || (n, store.delete_authorization(id(n)).unwrap()))
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect::<Vec<_>>()
+        })
+    });
+    for (n, deleted) in results {
+        assert_eq!(deleted, n <= 8, "delete of {n}");
+    }
+}
