@@ -12,6 +12,7 @@
 //! [`Store`] is synchronous; async callers go through the `service` crate. This crate knows nothing about HTTP.
 
 mod bulk;
+mod codec;
 mod commit;
 mod error;
 mod sessions;
@@ -25,9 +26,8 @@ use std::time::{Duration, Instant};
 
 use model::{Authorization, Bucket, Id, Org, TokenHash, User};
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 
+use codec::Record;
 pub use commit::CommitCounts;
 pub use error::{Conflict, StoreError};
 use tables::*;
@@ -310,7 +310,7 @@ impl Store {
         let txn = self.read()?;
         let table = txn.open_table(AUTHORIZATIONS)?;
         let last_used = txn.open_table(AUTHORIZATION_LAST_USED)?;
-        get_json::<Authorization>(&table, id.get())?
+        get_record::<Authorization>(&table, id.get())?
             .map(|auth| with_last_used(&last_used, auth))
             .transpose()
     }
@@ -323,7 +323,7 @@ impl Store {
             return Ok(None);
         };
         let table = txn.open_table(AUTHORIZATIONS)?;
-        let auth: Option<Authorization> = get_json(&table, id)?;
+        let auth: Option<Authorization> = get_record(&table, id)?;
         // The index already matched by hash; confirm against the record in constant time all the same.
         Ok(auth.filter(|a| a.hashed_token.matches(hash)))
     }
@@ -339,11 +339,11 @@ impl Store {
             return Ok(None);
         };
         let table = txn.open_table(AUTHORIZATIONS)?;
-        let Some(auth) = get_json::<Authorization>(&table, id)?.filter(|a| a.hashed_token.matches(hash)) else {
+        let Some(auth) = get_record::<Authorization>(&table, id)?.filter(|a| a.hashed_token.matches(hash)) else {
             return Ok(None);
         };
         let users = txn.open_table(USERS)?;
-        let user = get_json::<User>(&users, auth.user_id.get())?;
+        let user = get_record::<User>(&users, auth.user_id.get())?;
         Ok(Some((auth, user)))
     }
 
@@ -390,7 +390,7 @@ impl Store {
                         break;
                     }
                     let id = entry?.0.value().1;
-                    if let Some(auth) = get_json::<Authorization>(&table, id)? {
+                    if let Some(auth) = get_record::<Authorization>(&table, id)? {
                         consider(&mut out, auth)?;
                     }
                 }
@@ -438,11 +438,11 @@ impl Store {
     ) -> Result<Option<Authorization>, StoreError> {
         self.write(move |txn| {
             let mut table = txn.open_table(AUTHORIZATIONS)?;
-            let Some(mut auth) = get_json::<Authorization>(&table, id.get())? else {
+            let Some(mut auth) = get_record::<Authorization>(&table, id.get())? else {
                 return Ok(None);
             };
             change(&mut auth);
-            table.insert(id.get(), encode(&auth)?.as_slice())?;
+            table.insert(id.get(), encode(&auth).as_slice())?;
             Ok(Some(auth))
         })
     }
@@ -473,11 +473,11 @@ impl Store {
             let mut table = txn.open_table(AUTHORIZATIONS)?;
             let mut changed = 0;
             for id in &ids {
-                let Some(mut auth) = get_json::<Authorization>(&table, *id)? else {
+                let Some(mut auth) = get_record::<Authorization>(&table, *id)? else {
                     continue;
                 };
                 if auth.token.take().is_some() {
-                    table.insert(*id, encode(&auth)?.as_slice())?;
+                    table.insert(*id, encode(&auth).as_slice())?;
                     changed += 1;
                 }
             }
@@ -499,7 +499,7 @@ impl Store {
     pub fn user(&self, id: Id) -> Result<Option<User>, StoreError> {
         let txn = self.read()?;
         let table = txn.open_table(USERS)?;
-        get_json(&table, id.get())
+        get_record(&table, id.get())
     }
 
     pub fn user_by_name(&self, name: &str) -> Result<Option<User>, StoreError> {
@@ -509,12 +509,12 @@ impl Store {
             return Ok(None);
         };
         let table = txn.open_table(USERS)?;
-        get_json(&table, id)
+        get_record(&table, id)
     }
 
     pub fn users(&self) -> Result<Vec<User>, StoreError> {
         let txn = self.read()?;
-        all_json(&txn.open_table(USERS)?)
+        all_records(&txn.open_table(USERS)?)
     }
 
     // -- orgs ----------------------------------------------------------------------------------------------------
@@ -534,7 +534,7 @@ impl Store {
     pub fn org(&self, id: Id) -> Result<Option<Org>, StoreError> {
         let txn = self.read()?;
         let table = txn.open_table(ORGS)?;
-        get_json(&table, id.get())
+        get_record(&table, id.get())
     }
 
     pub fn org_by_name(&self, name: &str) -> Result<Option<Org>, StoreError> {
@@ -544,12 +544,12 @@ impl Store {
             return Ok(None);
         };
         let table = txn.open_table(ORGS)?;
-        get_json(&table, id)
+        get_record(&table, id)
     }
 
     pub fn orgs(&self) -> Result<Vec<Org>, StoreError> {
         let txn = self.read()?;
-        all_json(&txn.open_table(ORGS)?)
+        all_records(&txn.open_table(ORGS)?)
     }
 
     // -- buckets -------------------------------------------------------------------------------------------------
@@ -567,7 +567,7 @@ impl Store {
     pub fn bucket(&self, id: Id) -> Result<Option<Bucket>, StoreError> {
         let txn = self.read()?;
         let table = txn.open_table(BUCKETS)?;
-        get_json(&table, id.get())
+        get_record(&table, id.get())
     }
 
     /// Buckets of one org (by ID order), or of every org.
@@ -575,12 +575,12 @@ impl Store {
         let txn = self.read()?;
         let table = txn.open_table(BUCKETS)?;
         let Some(org) = org_id else {
-            return all_json(&table);
+            return all_records(&table);
         };
         let ids = index_range(&txn, BUCKETS_BY_ORG, org)?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            if let Some(bucket) = get_json(&table, id)? {
+            if let Some(bucket) = get_record(&table, id)? {
                 out.push(bucket);
             }
         }
@@ -664,7 +664,7 @@ fn put_authorization(txn: &WriteTransaction, auth: &Authorization) -> Result<(),
     if table.get(auth.id.get())?.is_some() {
         return Err(StoreError::Conflict(Conflict::IdTaken));
     }
-    table.insert(auth.id.get(), encode(auth)?.as_slice())?;
+    table.insert(auth.id.get(), encode(auth).as_slice())?;
     by_token.insert(key, auth.id.get())?;
     if auth.token.is_some() {
         txn.open_table(AUTHORIZATIONS_WITH_PLAINTEXT)?
@@ -686,7 +686,7 @@ fn put_user(txn: &WriteTransaction, user: &User) -> Result<(), StoreError> {
     if table.get(user.id.get())?.is_some() {
         return Err(StoreError::Conflict(Conflict::IdTaken));
     }
-    table.insert(user.id.get(), encode(user)?.as_slice())?;
+    table.insert(user.id.get(), encode(user).as_slice())?;
     by_name.insert(user.name.as_str(), user.id.get())?;
     Ok(())
 }
@@ -700,7 +700,7 @@ fn put_org(txn: &WriteTransaction, org: &Org) -> Result<(), StoreError> {
     if table.get(org.id.get())?.is_some() {
         return Err(StoreError::Conflict(Conflict::IdTaken));
     }
-    table.insert(org.id.get(), encode(org)?.as_slice())?;
+    table.insert(org.id.get(), encode(org).as_slice())?;
     by_name.insert(org.name.as_str(), org.id.get())?;
     Ok(())
 }
@@ -715,7 +715,7 @@ fn put_bucket(txn: &WriteTransaction, bucket: &Bucket) -> Result<(), StoreError>
     if table.get(bucket.id.get())?.is_some() {
         return Err(StoreError::Conflict(Conflict::IdTaken));
     }
-    table.insert(bucket.id.get(), encode(bucket)?.as_slice())?;
+    table.insert(bucket.id.get(), encode(bucket).as_slice())?;
     by_name.insert(name_key, bucket.id.get())?;
     let mut by_org = txn.open_table(BUCKETS_BY_ORG)?;
     by_org.insert((bucket.org_id.get(), bucket.id.get()), ())?;
@@ -724,22 +724,19 @@ fn put_bucket(txn: &WriteTransaction, bucket: &Bucket) -> Result<(), StoreError>
 
 // -- encoding ----------------------------------------------------------------------------------------------------
 
-fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
-    serde_json::to_vec(value).map_err(StoreError::Encoding)
+fn encode<T: Record>(value: &T) -> Vec<u8> {
+    codec::encode(value)
 }
 
-fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
-    serde_json::from_slice(bytes).map_err(StoreError::Encoding)
+fn decode<T: Record>(bytes: &[u8]) -> Result<T, StoreError> {
+    codec::decode(bytes)
 }
 
-fn get_json<T: DeserializeOwned>(
-    table: &impl ReadableTable<u64, &'static [u8]>,
-    id: u64,
-) -> Result<Option<T>, StoreError> {
+fn get_record<T: Record>(table: &impl ReadableTable<u64, &'static [u8]>, id: u64) -> Result<Option<T>, StoreError> {
     table.get(id)?.map(|g| decode(g.value())).transpose()
 }
 
-fn all_json<T: DeserializeOwned>(table: &impl ReadableTable<u64, &'static [u8]>) -> Result<Vec<T>, StoreError> {
+fn all_records<T: Record>(table: &impl ReadableTable<u64, &'static [u8]>) -> Result<Vec<T>, StoreError> {
     let mut out = Vec::new();
     for entry in table.iter()? {
         let (_, value) = entry?;

@@ -10,7 +10,7 @@ impl Store {
         let (key, session) = (*key, session.clone());
         self.write(move |txn| {
             txn.open_table(SESSIONS)?
-                .insert(key.as_bytes().as_slice(), encode(&session)?.as_slice())?;
+                .insert(key.as_bytes().as_slice(), encode(&session).as_slice())?;
             Ok(())
         })
     }

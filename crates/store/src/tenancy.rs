@@ -6,7 +6,7 @@ use model::{Bucket, Id, Org, User};
 use redb::{ReadableTable, WriteTransaction};
 
 use crate::tables::*;
-use crate::{Conflict, Store, StoreError, decode, encode, get_json, owned_ids, remove_authorization};
+use crate::{Conflict, Store, StoreError, decode, encode, get_record, owned_ids, remove_authorization};
 
 /// A user's role in an org.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -63,7 +63,7 @@ impl Store {
     ) -> Result<Option<User>, StoreError> {
         self.write(move |txn| {
             let mut users = txn.open_table(USERS)?;
-            let Some(mut user) = get_json::<User>(&users, id.get())? else {
+            let Some(mut user) = get_record::<User>(&users, id.get())? else {
                 return Ok(None);
             };
             let old_name = user.name.clone();
@@ -76,7 +76,7 @@ impl Store {
                 by_name.remove(old_name.as_str())?;
                 by_name.insert(user.name.as_str(), id.get())?;
             }
-            users.insert(id.get(), encode(&user)?.as_slice())?;
+            users.insert(id.get(), encode(&user).as_slice())?;
             Ok(Some(user))
         })
     }
@@ -108,7 +108,7 @@ impl Store {
     ) -> Result<Option<Org>, StoreError> {
         self.write(move |txn| {
             let mut orgs = txn.open_table(ORGS)?;
-            let Some(mut org) = get_json::<Org>(&orgs, id.get())? else {
+            let Some(mut org) = get_record::<Org>(&orgs, id.get())? else {
                 return Ok(None);
             };
             let old_name = org.name.clone();
@@ -121,7 +121,7 @@ impl Store {
                 by_name.remove(old_name.as_str())?;
                 by_name.insert(org.name.as_str(), id.get())?;
             }
-            orgs.insert(id.get(), encode(&org)?.as_slice())?;
+            orgs.insert(id.get(), encode(&org).as_slice())?;
             Ok(Some(org))
         })
     }

@@ -276,3 +276,42 @@ fn each_writer_gets_the_result_of_its_own_write() {
         assert_eq!(deleted, n <= 8, "delete of {n}");
     }
 }
+
+#[test]
+fn records_written_as_json_by_earlier_versions_are_read_and_rewritten_in_binary() {
+    let store = Store::in_memory().unwrap();
+    let old = auth(7, 10, 20, "old-json-token");
+    // What an earlier version left: the record as JSON, with its indexes.
+    store.create_authorization(&old).unwrap();
+    store
+        .write_alone(|txn| {
+            let json = serde_json::to_vec(&old).unwrap();
+            txn.open_table(AUTHORIZATIONS)?.insert(7, json.as_slice())?;
+            Ok(())
+        })
+        .unwrap();
+    let raw = |store: &Store| {
+        store
+            .read()
+            .unwrap()
+            .open_table(AUTHORIZATIONS)
+            .unwrap()
+            .get(7)
+            .unwrap()
+            .unwrap()
+            .value()
+            .to_vec()
+    };
+    assert_eq!(raw(&store)[0], b'{');
+
+    let found = store
+        .authorization_by_token(&Token::new("old-json-token").hash())
+        .unwrap();
+    assert_eq!(found.as_ref(), Some(&old));
+
+    store
+        .update_authorization(id(7), |a| a.description = "changed".into())
+        .unwrap();
+    assert_eq!(raw(&store)[0], 1, "rewritten in the binary form");
+    assert_eq!(store.authorization(id(7)).unwrap().unwrap().description, "changed");
+}
