@@ -298,7 +298,7 @@ impl Service {
                 more = candidates.len() > offset.saturating_add(limit);
                 candidates = candidates.into_iter().skip(offset).take(limit).collect();
             }
-            let mut names = Names::new(store);
+            let mut names = Names::new(store)?;
             let mut authorizations = Vec::new();
             for auth in &candidates {
                 if let Some(view) = names.authorization(auth, service.shown_token(auth))? {
@@ -419,7 +419,7 @@ impl Service {
                     other => break other?,
                 }
             }
-            Names::new(store)
+            Names::new(store)?
                 .authorization(&auth, token.expose().to_owned())?
                 .ok_or_else(|| ServiceError::Invalid("unable to create token".into()))
         })
@@ -432,11 +432,12 @@ impl Service {
         let caller = caller.clone();
         let service = self.clone();
         self.read_inline(move |store| {
-            let auth = store.authorization(id)?.ok_or_else(not_found)?;
+            let mut names = Names::new(store)?;
+            let auth = names.snapshot().authorization(id)?.ok_or_else(not_found)?;
             record_checks(Action::Read, &auth)
                 .iter()
                 .try_for_each(|p| caller.check(p))?;
-            service.view(store, &auth)
+            service.view_with(&mut names, &auth)
         })
     }
 
@@ -499,7 +500,11 @@ impl Service {
     }
 
     fn view(&self, store: &Store, auth: &Authorization) -> Result<AuthorizationView, ServiceError> {
-        let view = Names::new(store)
+        self.view_with(&mut Names::new(store)?, auth)
+    }
+
+    fn view_with(&self, names: &mut Names, auth: &Authorization) -> Result<AuthorizationView, ServiceError> {
+        let view = names
             .authorization(auth, self.shown_token(auth))?
             .ok_or_else(not_found)?;
         Ok(self.with_pending_use(view))

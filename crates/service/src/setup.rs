@@ -105,7 +105,7 @@ impl Service {
         self.blocking(move |store| {
             store.setup(&records)?;
             let auth = &records.authorization;
-            let permissions = Names::new(store).permissions(&auth.permissions)?;
+            let permissions = Names::new(store)?.permissions(&auth.permissions)?;
             Ok::<_, ServiceError>(SetupResponse {
                 user: user_view(&records.user),
                 bucket: bucket_view(&bucket),

@@ -6,31 +6,36 @@ use model::wire::{
     AuthorizationView, BucketView, Links, OrgView, PermissionView, ResourceView, RetentionRule, UserView, links,
 };
 use model::{Authorization, Bucket, BucketKind, Id, Org, Permission, ResourceType, User};
-use store::{Store, StoreError};
+use store::{Snapshot, Store, StoreError};
 
-/// Memoized name lookups for one response.
-pub(crate) struct Names<'a> {
-    store: &'a Store,
+/// Memoized name lookups for one response, all read from one snapshot of the store.
+pub(crate) struct Names {
+    snapshot: Snapshot,
     orgs: HashMap<Id, Option<String>>,
     users: HashMap<Id, Option<String>>,
     buckets: HashMap<Id, Option<String>>,
 }
 
-impl<'a> Names<'a> {
-    pub(crate) fn new(store: &'a Store) -> Self {
-        Self {
-            store,
+impl Names {
+    pub(crate) fn new(store: &Store) -> Result<Self, StoreError> {
+        Ok(Self {
+            snapshot: store.snapshot()?,
             orgs: HashMap::new(),
             users: HashMap::new(),
             buckets: HashMap::new(),
-        }
+        })
+    }
+
+    /// The snapshot the names come from, for reading the records they name in the same transaction.
+    pub(crate) fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
     }
 
     pub(crate) fn org(&mut self, id: Id) -> Result<Option<String>, StoreError> {
         if let Some(name) = self.orgs.get(&id) {
             return Ok(name.clone());
         }
-        let name = self.store.org(id)?.map(|o| o.name);
+        let name = self.snapshot.org(id)?.map(|o| o.name);
         self.orgs.insert(id, name.clone());
         Ok(name)
     }
@@ -39,7 +44,7 @@ impl<'a> Names<'a> {
         if let Some(name) = self.users.get(&id) {
             return Ok(name.clone());
         }
-        let name = self.store.user(id)?.map(|u| u.name);
+        let name = self.snapshot.user(id)?.map(|u| u.name);
         self.users.insert(id, name.clone());
         Ok(name)
     }
@@ -48,7 +53,7 @@ impl<'a> Names<'a> {
         if let Some(name) = self.buckets.get(&id) {
             return Ok(name.clone());
         }
-        let name = self.store.bucket(id)?.map(|b| b.name);
+        let name = self.snapshot.bucket(id)?.map(|b| b.name);
         self.buckets.insert(id, name.clone());
         Ok(name)
     }

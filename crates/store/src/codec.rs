@@ -1,7 +1,7 @@
 //! How records are laid out in redb: a compact binary form, read on every request.
 //!
 //! A record starts with a format byte. [`BINARY_V1`] is the form written now: fixed-width little-endian numbers,
-//! length-prefixed strings, times as Unix nanoseconds (UTC), resource types by name. A record that starts with
+//! length-prefixed strings, times as Unix seconds + nanoseconds (UTC), resource types by a fixed code. A record that starts with
 //! `{` is JSON, the form this store wrote before; it is still read, and rewritten in the binary form the next time
 //! the record changes. (The benchmark's profile showed JSON decoding to be most of an authenticated request's CPU:
 //! the operator's authorization alone holds 44 permissions, each with hex IDs to parse.)
@@ -210,6 +210,45 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// The stored code of each resource type. These numbers are part of the file format: never change or reuse one;
+/// a new type takes the next free number.
+const KIND_CODES: [(ResourceType, u8); 23] = [
+    (ResourceType::Authorizations, 0),
+    (ResourceType::Buckets, 1),
+    (ResourceType::Dashboards, 2),
+    (ResourceType::Orgs, 3),
+    (ResourceType::Sources, 4),
+    (ResourceType::Tasks, 5),
+    (ResourceType::Telegrafs, 6),
+    (ResourceType::Users, 7),
+    (ResourceType::Variables, 8),
+    (ResourceType::Scrapers, 9),
+    (ResourceType::Secrets, 10),
+    (ResourceType::Labels, 11),
+    (ResourceType::Views, 12),
+    (ResourceType::Documents, 13),
+    (ResourceType::NotificationRules, 14),
+    (ResourceType::NotificationEndpoints, 15),
+    (ResourceType::Checks, 16),
+    (ResourceType::Dbrp, 17),
+    (ResourceType::Notebooks, 18),
+    (ResourceType::Annotations, 19),
+    (ResourceType::Remotes, 20),
+    (ResourceType::Replications, 21),
+    (ResourceType::Instance, 22),
+];
+
+fn kind_code(kind: ResourceType) -> u8 {
+    KIND_CODES
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or(u8::MAX, |(_, code)| *code)
+}
+
+fn kind_of(code: u8) -> Option<ResourceType> {
+    KIND_CODES.iter().find(|(_, c)| *c == code).map(|(kind, _)| *kind)
+}
+
 fn status_byte(status: Status) -> u8 {
     match status {
         Status::Active => 0,
@@ -232,7 +271,7 @@ impl Record for Authorization {
                 Action::Read => 0,
                 Action::Write => 1,
             });
-            out.str(permission.resource.kind.as_str());
+            out.u8(kind_code(permission.resource.kind));
             out.opt_id(permission.resource.id);
             out.opt_id(permission.resource.org_id);
         }
@@ -250,8 +289,8 @@ impl Record for Authorization {
         let description = input.string()?;
         let org_id = input.id()?;
         let user_id = input.id()?;
-        // Each permission takes at least 1 + 4 + 8 + 8 bytes.
-        let count = input.count(21)?;
+        // Each permission takes 1 + 1 + 8 + 8 bytes.
+        let count = input.count(18)?;
         let mut permissions = Vec::with_capacity(count);
         for _ in 0..count {
             let action = match input.u8()? {
@@ -259,7 +298,7 @@ impl Record for Authorization {
                 1 => Action::Write,
                 _ => return Err(malformed("bad action")),
             };
-            let kind = ResourceType::parse(input.str()?).ok_or_else(|| malformed("unknown resource type"))?;
+            let kind = kind_of(input.u8()?).ok_or_else(|| malformed("unknown resource type"))?;
             let id = input.opt_id()?;
             let org_id = input.opt_id()?;
             permissions.push(Permission::new(action, Resource { kind, id, org_id }));
@@ -469,6 +508,18 @@ mod tests {
             // JSON keeps times to the nanosecond as RFC 3339 and leaves `last_used_at` out, like the binary form.
             let json = serde_json::to_vec(&auth).unwrap();
             prop_assert_eq!(decode::<Authorization>(&json).unwrap(), auth);
+        }
+    }
+
+    #[test]
+    fn every_resource_type_has_its_own_code() {
+        let mut codes: Vec<u8> = ResourceType::ALL.iter().map(|k| kind_code(*k)).collect();
+        assert!(!codes.contains(&u8::MAX), "a type without a code");
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), ResourceType::ALL.len());
+        for kind in ResourceType::ALL {
+            assert_eq!(kind_of(kind_code(*kind)), Some(*kind));
         }
     }
 

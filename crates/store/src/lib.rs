@@ -16,6 +16,7 @@ mod codec;
 mod commit;
 mod error;
 mod sessions;
+mod snapshot;
 mod tables;
 mod tenancy;
 
@@ -30,6 +31,7 @@ use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, ReadableT
 use codec::Record;
 pub use commit::CommitCounts;
 pub use error::{Conflict, StoreError};
+pub use snapshot::Snapshot;
 use tables::*;
 pub use tenancy::Role;
 
@@ -44,6 +46,8 @@ pub struct Store {
     last_recovery: Mutex<Option<Instant>>,
     /// Concurrent writes share transactions and commits.
     commits: commit::GroupCommit,
+    /// The read transaction readers share until the next commit.
+    snapshots: snapshot::Snapshots,
 }
 
 /// The open database: writable, read-only (the file or its directory refuses writes), or closed (a recovery
@@ -115,6 +119,7 @@ impl Store {
             poisoned: AtomicBool::new(false),
             last_recovery: Mutex::new(None),
             commits: commit::GroupCommit::default(),
+            snapshots: snapshot::Snapshots::default(),
         }
     }
 
@@ -214,6 +219,8 @@ impl Store {
         let txn = db.begin_write()?;
         let out = f(&txn)?;
         txn.commit()?;
+        // Before the write is answered: every reader from now on must see it.
+        self.snapshots.invalidate();
         Ok(out)
     }
 
@@ -253,6 +260,8 @@ impl Store {
         if !has_room(path) {
             return;
         }
+        // The shared read transaction keeps the old file open: drop it first.
+        self.snapshots.clear();
         let mut slot = self.db.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         *slot = Handle::Closed;
         match open_file(path) {
@@ -307,25 +316,12 @@ impl Store {
     }
 
     pub fn authorization(&self, id: Id) -> Result<Option<Authorization>, StoreError> {
-        let txn = self.read()?;
-        let table = txn.open_table(AUTHORIZATIONS)?;
-        let last_used = txn.open_table(AUTHORIZATION_LAST_USED)?;
-        get_record::<Authorization>(&table, id.get())?
-            .map(|auth| with_last_used(&last_used, auth))
-            .transpose()
+        self.snapshot()?.authorization(id)
     }
 
     /// The authorization whose token hashes to `hash`, if any.
     pub fn authorization_by_token(&self, hash: &TokenHash) -> Result<Option<Authorization>, StoreError> {
-        let txn = self.read()?;
-        let index = txn.open_table(AUTHORIZATIONS_BY_TOKEN)?;
-        let Some(id) = index.get(hash.as_bytes().as_slice())?.map(|g| g.value()) else {
-            return Ok(None);
-        };
-        let table = txn.open_table(AUTHORIZATIONS)?;
-        let auth: Option<Authorization> = get_record(&table, id)?;
-        // The index already matched by hash; confirm against the record in constant time all the same.
-        Ok(auth.filter(|a| a.hashed_token.matches(hash)))
+        Ok(self.authorization_and_user_by_token(hash)?.map(|(auth, _)| auth))
     }
 
     /// The authorization of a token and its user, read in one transaction: the check every request makes.
@@ -333,18 +329,7 @@ impl Store {
         &self,
         hash: &TokenHash,
     ) -> Result<Option<(Authorization, Option<User>)>, StoreError> {
-        let txn = self.read()?;
-        let index = txn.open_table(AUTHORIZATIONS_BY_TOKEN)?;
-        let Some(id) = index.get(hash.as_bytes().as_slice())?.map(|g| g.value()) else {
-            return Ok(None);
-        };
-        let table = txn.open_table(AUTHORIZATIONS)?;
-        let Some(auth) = get_record::<Authorization>(&table, id)?.filter(|a| a.hashed_token.matches(hash)) else {
-            return Ok(None);
-        };
-        let users = txn.open_table(USERS)?;
-        let user = get_record::<User>(&users, auth.user_id.get())?;
-        Ok(Some((auth, user)))
+        self.snapshot()?.authorization_and_user_by_token(hash)
     }
 
     /// Authorizations matching `filter`, in ascending ID order.
@@ -497,9 +482,7 @@ impl Store {
     }
 
     pub fn user(&self, id: Id) -> Result<Option<User>, StoreError> {
-        let txn = self.read()?;
-        let table = txn.open_table(USERS)?;
-        get_record(&table, id.get())
+        self.snapshot()?.user(id)
     }
 
     pub fn user_by_name(&self, name: &str) -> Result<Option<User>, StoreError> {
@@ -532,9 +515,7 @@ impl Store {
     }
 
     pub fn org(&self, id: Id) -> Result<Option<Org>, StoreError> {
-        let txn = self.read()?;
-        let table = txn.open_table(ORGS)?;
-        get_record(&table, id.get())
+        self.snapshot()?.org(id)
     }
 
     pub fn org_by_name(&self, name: &str) -> Result<Option<Org>, StoreError> {
@@ -565,9 +546,7 @@ impl Store {
     }
 
     pub fn bucket(&self, id: Id) -> Result<Option<Bucket>, StoreError> {
-        let txn = self.read()?;
-        let table = txn.open_table(BUCKETS)?;
-        get_record(&table, id.get())
+        self.snapshot()?.bucket(id)
     }
 
     /// Buckets of one org (by ID order), or of every org.

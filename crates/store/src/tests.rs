@@ -315,3 +315,23 @@ fn records_written_as_json_by_earlier_versions_are_read_and_rewritten_in_binary(
     assert_eq!(raw(&store)[0], 1, "rewritten in the binary form");
     assert_eq!(store.authorization(id(7)).unwrap().unwrap().description, "changed");
 }
+
+#[test]
+fn a_snapshot_is_shared_until_a_commit_and_never_outlives_an_acknowledged_write() {
+    let store = Store::in_memory().unwrap();
+    store.create_authorization(&auth(1, 10, 20, "shared")).unwrap();
+    let hash = Token::new("shared").hash();
+    let first = store.snapshot().unwrap();
+    let second = store.snapshot().unwrap();
+    assert!(Arc::ptr_eq(&first.0, &second.0), "no write in between: one transaction");
+
+    assert!(store.delete_authorization(id(1)).unwrap());
+
+    // Anyone asking after the delete was answered reads a new transaction, which no longer has the token...
+    let after = store.snapshot().unwrap();
+    assert!(!Arc::ptr_eq(&first.0, &after.0));
+    assert!(after.authorization_and_user_by_token(&hash).unwrap().is_none());
+    assert!(store.authorization_by_token(&hash).unwrap().is_none());
+    // ...while a snapshot taken before it still reads the state it began with, as a redb read transaction does.
+    assert!(first.authorization_and_user_by_token(&hash).unwrap().is_some());
+}
