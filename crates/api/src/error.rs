@@ -155,7 +155,7 @@ impl IntoResponse for ApiError {
         };
         let body = serde_json::json!({ "code": code.as_str(), "message": message });
         let text = if self.is_middleware_error() {
-            body.to_string()
+            body.to_string().into_bytes()
         } else {
             crate::extract::to_tabbed_json(&body)
         };

@@ -14,15 +14,17 @@ use serde::de::DeserializeOwned;
 use crate::ApiError;
 
 /// Serializes like Go's `json.MarshalIndent(v, "", "\t")`, plus the newline its encoder adds.
-pub(crate) fn to_tabbed_json<T: Serialize>(value: &T) -> String {
-    let mut out = Vec::new();
+pub(crate) fn to_tabbed_json<T: Serialize>(value: &T) -> Vec<u8> {
+    // One authorization is ~1 KiB tab-indented: start there rather than grow from nothing.
+    let mut out = Vec::with_capacity(1024);
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b"\t");
     let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
     if value.serialize(&mut serializer).is_err() {
-        return String::from("{}");
+        return b"{}".to_vec();
     }
     out.push(b'\n');
-    String::from_utf8(out).unwrap_or_default()
+    // serde_json writes UTF-8: the body goes out as bytes, without checking it again.
+    out
 }
 
 /// A success body: `application/json; charset=utf-8`, tab-indented, with a status.
@@ -138,7 +140,7 @@ mod tests {
 
     #[test]
     fn tabbed_json_matches_go_marshal_indent() {
-        let text = to_tabbed_json(&serde_json::json!({"a": [1], "b": {}}));
+        let text = String::from_utf8(to_tabbed_json(&serde_json::json!({"a": [1], "b": {}}))).unwrap();
         assert_eq!(text, "{\n\t\"a\": [\n\t\t1\n\t],\n\t\"b\": {}\n}\n");
     }
 
