@@ -151,7 +151,8 @@ if ! nginx_run -t >"$WORK/nginx-test.log" 2>&1; then
     finish
 fi
 pass "nginx accepts the rendered guard.conf.template"
-nginx_run -g 'daemon off;' >"$WORK/nginx.out" 2>&1 &
+# Started directly (not through nginx_run), so that $! is nginx's master process itself and cleanup stops it.
+"$NGINX" -p "$WORK" -e "$WORK/nginx-error.log" -c "$WORK/nginx.conf" -g 'daemon off;' >"$WORK/nginx.out" 2>&1 &
 NGINX_PID=$!
 up=0
 for _ in $(seq 1 100); do
