@@ -3,6 +3,8 @@
 
 mod authentication;
 mod authorizations;
+mod authz_check;
+mod authz_layer;
 mod bad_input;
 mod cli;
 mod cli_extensions;

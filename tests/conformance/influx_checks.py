@@ -303,6 +303,8 @@ MUST_SUCCEED = {
     "POST /api/v2/signin": 204,
     "POST /api/v2/signout": 204,
     "GET /metrics": 200,
+    "GET /api/v2/authz/check": 204,
+    "GET /api/v2/authz/check/{path}": 204,
 }
 
 

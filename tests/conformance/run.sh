@@ -304,6 +304,11 @@ values = [${SPARE_LIST%, }]
 [dictionaries.future_times]
 values = ["$FUTURE_DAY", "2099-12-31T23:59:59Z", "2100-01-01T00:00:00+02:00"]
 
+# Permissions in InfluxDB's printed form, for the /api/v2/authz/check extension to reach its 204 (the
+# operator token holds them all) as well as its 400s.
+[dictionaries.permissions]
+values = ["read:orgs/$ORG_ID/buckets", "write:orgs/$ORG_ID/buckets/$BUCKET_ID", "read:authorizations", "read:users/$USER_ID"]
+
 [dictionaries.resource_types]
 values = ["buckets", "authorizations", "dashboards", "tasks", "users", "orgs", "variables", "labels"]
 
@@ -321,6 +326,8 @@ values = ["buckets", "authorizations", "dashboards", "tasks", "users", "orgs", "
 "body.id" = { dictionary = "users_general", probability = 0.7 }
 "body.permissions[*].resource.type" = { dictionary = "resource_types", probability = 0.5 }
 "body.expiresAt" = { dictionary = "future_times", probability = 0.6 }
+"query.permission" = { dictionary = "permissions", probability = 0.6 }
+"header.X-Influx-Authz-Permission" = { dictionary = "permissions", probability = 0.6 }
 
 # Only the links written in the spec: the inferred ones could reach the operator token.
 [phases.stateful.inference]

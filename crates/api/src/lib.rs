@@ -11,6 +11,8 @@
 //! - `middleware`: token and session authentication, CORS, and the JSON 405.
 //! - `guard`: the per-request deadline, and counting (optionally rate-limiting) failed authentications.
 //! - `routes/ui`: the embedded API Tokens page at `/`.
+//! - `routes/authz_check`: `/api/v2/authz/check` for reverse proxies (an extension), and [`request_token`], the
+//!   credential forms it reads (also used by the `authz-layer` crate).
 //!
 //! This crate never names redb; storage is reached only through `service`.
 
@@ -31,6 +33,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use error::{ApiError, ErrorCode};
 pub use guard::{AuthFailures, RequestLimits};
+pub use routes::authz_check::{PERMISSION_HEADER, request_token};
 
 /// The InfluxDB version we answer as.
 pub const INFLUXDB_VERSION: &str = "v2.7.11";
@@ -52,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::setup::routes())
         .merge(routes::session::routes())
         .merge(routes::authorizations::routes())
+        .merge(routes::authz_check::routes())
         .merge(routes::tenants::routes())
         .merge(routes::ui::routes())
         .fallback(routes::system::path_not_found)

@@ -16,7 +16,8 @@ const PUBLIC_PATHS: &[&str] = &["/api/v2", "/api/v2/setup", "/api/v2/signin", "/
 
 fn needs_token(path: &str) -> bool {
     let in_api = path.starts_with("/api/v2/") || path == "/api/v2" || path.starts_with("/private/");
-    in_api && !PUBLIC_PATHS.contains(&path)
+    // The proxy check endpoint reads the forwarded request's credential itself.
+    in_api && !PUBLIC_PATHS.contains(&path) && !crate::routes::authz_check::is_check_path(path)
 }
 
 /// The token of an `Authorization: Token <t>` or `Bearer <t>` header (scheme in any case). The value after the

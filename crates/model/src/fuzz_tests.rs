@@ -85,6 +85,25 @@ proptest! {
     }
 
     #[test]
+    fn fuzz_permission_strings_round_trip(permission in any_permission()) {
+        let text = permission.to_string();
+        prop_assert_eq!(text.parse::<Permission>(), Ok(permission));
+    }
+
+    /// Any string parses to a permission or to an error, never a panic; what parses prints back the same way.
+    #[test]
+    fn fuzz_permission_parsing_never_panics(
+        text in prop_oneof![
+            ".{0,80}",
+            "(read|write|x)?:?(orgs/)?([0-9a-f]{16}/)?(buckets|orgs|users|instance|x)?(/[0-9a-fA-F]{0,17})?/?",
+        ]
+    ) {
+        if let Ok(permission) = text.parse::<Permission>() {
+            prop_assert_eq!(permission.to_string().parse::<Permission>(), Ok(permission));
+        }
+    }
+
+    #[test]
     fn fuzz_request_bodies_decode_or_fail_without_panicking(value in any_json(), bytes in prop::collection::vec(any::<u8>(), 0..64)) {
         let text = value.to_string();
         let _ = serde_json::from_str::<AuthorizationPostRequest>(&text);

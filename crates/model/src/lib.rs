@@ -3,7 +3,8 @@
 //! # Layout
 //! - [`id`]: 64-bit IDs shown as 16 lowercase hex characters.
 //! - [`token`]: API tokens (never printed by `Debug`) and their SHA-256 hashes.
-//! - [`permission`]: actions, resource types, resources, and InfluxDB's matching rule.
+//! - [`permission`]: actions, resource types, resources, InfluxDB's matching rule, and the printed form
+//!   (`write:orgs/<orgID>/buckets/<bucketID>`) both ways.
 //! - [`record`]: what the store keeps: authorizations, users, orgs, buckets.
 //! - [`wire`]: request and response bodies of the HTTP API, shared by the server and its clients.
 //!
@@ -20,6 +21,6 @@ pub mod wire;
 mod fuzz_tests;
 
 pub use id::{Id, IdError};
-pub use permission::{Action, Permission, Resource, ResourceType};
+pub use permission::{Action, Permission, PermissionParseError, Resource, ResourceType};
 pub use record::{Authorization, Bucket, BucketKind, Org, Session, Status, User};
 pub use token::{Token, TokenHash};

@@ -1,7 +1,9 @@
 //! Permissions: an action on a resource, and the rule by which a held permission allows a required one
-//! (InfluxDB's `Permission.matchesV1`, contract §2.2).
+//! (InfluxDB's `Permission.matchesV1`, contract §2.2). A permission prints as InfluxDB's server prints it
+//! (`write:orgs/<orgID>/buckets/<bucketID>`) and parses back from that form ([`Permission::from_str`]).
 
 use std::fmt;
+use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
@@ -205,6 +207,63 @@ impl fmt::Display for Permission {
     }
 }
 
+/// Why a string is not a permission in InfluxDB's printed form.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PermissionParseError {
+    #[error("expected <action>:<resource>, e.g. write:orgs/<orgID>/buckets/<bucketID>")]
+    NoAction,
+    #[error("unknown action {0:?} (expected read or write)")]
+    Action(String),
+    #[error("unknown resource type {0:?}")]
+    ResourceType(String),
+    #[error("invalid {what} {text:?}: {error}")]
+    Id {
+        what: &'static str,
+        text: String,
+        error: crate::IdError,
+    },
+    #[error("expected <type>, <type>/<id>, orgs/<orgID>/<type> or orgs/<orgID>/<type>/<id> after the action")]
+    Shape,
+}
+
+impl FromStr for Resource {
+    type Err = PermissionParseError;
+
+    /// The inverse of [`Resource`]'s `Display`: `<type>`, `<type>/<id>`, `orgs/<orgID>/<type>` or
+    /// `orgs/<orgID>/<type>/<id>`. The number of segments tells the forms apart (`orgs/<id>` is the org itself).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let kind =
+            |name: &str| ResourceType::parse(name).ok_or_else(|| PermissionParseError::ResourceType(name.into()));
+        let id = |what: &'static str, text: &str| {
+            text.parse::<Id>().map_err(|error| PermissionParseError::Id {
+                what,
+                text: text.into(),
+                error,
+            })
+        };
+        let segments: Vec<&str> = text.split('/').collect();
+        match segments.as_slice() {
+            [name] => Ok(Resource::global(kind(name)?)),
+            [name, one] => Ok(Resource::one(kind(name)?, id("id", one)?)),
+            ["orgs", org, name] => Ok(Resource::in_org(kind(name)?, id("org ID", org)?)),
+            ["orgs", org, name, one] => Ok(Resource::one_in_org(kind(name)?, id("id", one)?, id("org ID", org)?)),
+            _ => Err(PermissionParseError::Shape),
+        }
+    }
+}
+
+impl FromStr for Permission {
+    type Err = PermissionParseError;
+
+    /// The inverse of [`Permission`]'s `Display`, e.g. `read:authorizations` or
+    /// `write:orgs/b6b3217f5a5e0559/buckets/3a87c03ace269000`.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let (action, resource) = text.split_once(':').ok_or(PermissionParseError::NoAction)?;
+        let action = Action::parse(action).ok_or_else(|| PermissionParseError::Action(action.into()))?;
+        Ok(Permission::new(action, resource.parse()?))
+    }
+}
+
 /// Whether any of `held` allows `required`.
 pub fn any_allows(held: &[Permission], required: &Permission) -> bool {
     held.iter().any(|p| p.allows(required))
@@ -254,6 +313,83 @@ mod tests {
         assert!(!global.allows(&Permission::read(Resource::global(ResourceType::Orgs))));
         // instance allows anything with the same action.
         assert!(Permission::read(Resource::global(ResourceType::Instance)).allows(&need_one));
+    }
+
+    #[test]
+    fn parses_what_it_prints() {
+        let org = id(0xb6b3_217f_5a5e_0559);
+        let bucket = id(0x3a87_c03a_ce26_9000);
+        let cases = [
+            (
+                "write:orgs/b6b3217f5a5e0559/buckets/3a87c03ace269000",
+                Permission::write(Resource::one_in_org(ResourceType::Buckets, bucket, org)),
+            ),
+            (
+                "write:orgs/b6b3217f5a5e0559/buckets",
+                Permission::write(Resource::in_org(ResourceType::Buckets, org)),
+            ),
+            (
+                "read:authorizations",
+                Permission::read(Resource::global(ResourceType::Authorizations)),
+            ),
+            (
+                "read:users/3a87c03ace269000",
+                Permission::read(Resource::one(ResourceType::Users, bucket)),
+            ),
+            // The org itself, and every org-scoped `orgs` permission, are told apart by their segments.
+            (
+                "read:orgs/b6b3217f5a5e0559",
+                Permission::read(Resource::one(ResourceType::Orgs, org)),
+            ),
+            (
+                "read:orgs/b6b3217f5a5e0559/orgs",
+                Permission::read(Resource::in_org(ResourceType::Orgs, org)),
+            ),
+            (
+                "write:instance",
+                Permission::write(Resource::global(ResourceType::Instance)),
+            ),
+        ];
+        for (text, permission) in cases {
+            assert_eq!(text.parse::<Permission>(), Ok(permission), "{text}");
+            assert_eq!(permission.to_string(), text);
+        }
+    }
+
+    #[test]
+    fn says_what_is_wrong_with_a_permission() {
+        let error = |text: &str| text.parse::<Permission>().unwrap_err().to_string();
+        assert_eq!(
+            error("buckets"),
+            "expected <action>:<resource>, e.g. write:orgs/<orgID>/buckets/<bucketID>"
+        );
+        assert_eq!(
+            error("delete:buckets"),
+            r#"unknown action "delete" (expected read or write)"#
+        );
+        assert_eq!(
+            error("Read:buckets"),
+            r#"unknown action "Read" (expected read or write)"#
+        );
+        assert_eq!(error("read:bukets"), r#"unknown resource type "bukets""#);
+        assert_eq!(error("read:"), r#"unknown resource type """#);
+        assert_eq!(
+            error("read:buckets/123"),
+            r#"invalid id "123": id must have a length of 16 bytes"#
+        );
+        assert_eq!(
+            error("read:orgs/0000000000000000/buckets"),
+            r#"invalid org ID "0000000000000000": invalid ID"#
+        );
+        for shape in [
+            "read:buckets/",
+            "read:/buckets",
+            "read:teams/b6b3217f5a5e0559/buckets",
+            "read:orgs/b6b3217f5a5e0559/buckets/3a87c03ace269000/x",
+        ] {
+            assert!(shape.parse::<Permission>().is_err(), "{shape}");
+        }
+        assert!(error("read:teams/b6b3217f5a5e0559/buckets").starts_with("expected <type>"));
     }
 
     #[test]

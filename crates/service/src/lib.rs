@@ -5,6 +5,8 @@
 //!   [`authenticate`](Service::authenticate) in `caller`, authorizations in `authorizations`, orgs, users, buckets in
 //!   `orgs`, `users`, `buckets`, onboarding in `setup`, sign-in sessions in `sessions`, `--seed` in `seed`.
 //! - [`Caller`]: who is asking, and the permission check InfluxDB runs against the record being touched.
+//! - [`check_access`](Service::check_access) in `access`: may this token do all of these things? The one decision
+//!   behind the proxy check endpoint and the `authz-layer` tower layer.
 //! - [`ServiceError`]: what went wrong, in InfluxDB's terms (code + message); the API maps it to HTTP.
 //!
 //! Validation, lookups, "not found" and permission checks live here, not in handlers. Storage calls are
@@ -12,6 +14,7 @@
 //! the per-request token check and short reads run inline (`read_inline`). Time comes from a [`Clock`].
 //! This crate knows nothing about HTTP.
 
+mod access;
 mod authorizations;
 mod buckets;
 mod caller;

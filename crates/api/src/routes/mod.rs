@@ -1,6 +1,7 @@
 //! One router function per resource.
 
 pub(crate) mod authorizations;
+pub(crate) mod authz_check;
 pub(crate) mod session;
 pub(crate) mod setup;
 pub(crate) mod system;
