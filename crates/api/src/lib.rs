@@ -11,6 +11,8 @@
 //! - `middleware`: token and session authentication, CORS, and the JSON 405.
 //! - `guard`: the per-request deadline, and counting (optionally rate-limiting) failed authentications.
 //! - `routes/ui`: the embedded API Tokens page at `/`.
+//! - `routes/audit`: `GET /api/v2/audit` (an extension), and the failed-authentication entry the middleware
+//!   records for a refused request.
 //!
 //! This crate never names redb; storage is reached only through `service`.
 
@@ -52,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::setup::routes())
         .merge(routes::session::routes())
         .merge(routes::authorizations::routes())
+        .merge(routes::audit::routes())
         .merge(routes::tenants::routes())
         .merge(routes::ui::routes())
         .fallback(routes::system::path_not_found)

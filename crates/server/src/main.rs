@@ -36,6 +36,9 @@ async fn run(config: Config) -> Result<(), String> {
     if let Err(error) = app.service.flush_last_used().await {
         tracing::warn!(%error, "could not write the last last-used times");
     }
+    if let Err(error) = app.service.flush_audit().await {
+        tracing::warn!(%error, "could not write the last failed authentications to the audit trail");
+    }
     tracing::info!("stopped");
     Ok(())
 }

@@ -3,7 +3,9 @@
 //! # Layout
 //! - [`Service`]: the handle; cheap to clone. Its methods live in one module per resource:
 //!   [`authenticate`](Service::authenticate) in `caller`, authorizations in `authorizations`, orgs, users, buckets in
-//!   `orgs`, `users`, `buckets`, onboarding in `setup`, sign-in sessions in `sessions`, `--seed` in `seed`.
+//!   `orgs`, `users`, `buckets`, onboarding in `setup`, sign-in sessions in `sessions`, `--seed` in `seed`, the
+//!   audit trail in `audit` (each change hands its entry to the store, which writes it in the change's transaction;
+//!   failed authentications and sign-ins are buffered and flushed by [`Service::flush_audit`]).
 //! - [`Caller`]: who is asking, and the permission check InfluxDB runs against the record being touched.
 //! - [`ServiceError`]: what went wrong, in InfluxDB's terms (code + message); the API maps it to HTTP.
 //!
@@ -12,6 +14,7 @@
 //! the per-request token check and short reads run inline (`read_inline`). Time comes from a [`Clock`].
 //! This crate knows nothing about HTTP.
 
+mod audit;
 mod authorizations;
 mod buckets;
 mod caller;
@@ -31,6 +34,7 @@ use std::sync::Arc;
 use store::Store;
 use time::OffsetDateTime;
 
+pub use audit::{Attempt, AuditQuery, MAX_FAILURES_PER_FLUSH};
 pub use authorizations::AuthorizationQuery;
 pub use buckets::BucketQuery;
 pub use caller::{AuthenticationError, Caller, Credential};
@@ -98,6 +102,8 @@ struct Inner {
     options: Options,
     /// Last uses since the last flush: recorded on the hot path without a write, flushed in the background.
     last_used: std::sync::Mutex<std::collections::HashMap<model::Id, OffsetDateTime>>,
+    /// Failed authentications and sign-ins since the last flush of the audit trail.
+    audit: audit::AuditLog,
 }
 
 impl Service {
@@ -119,6 +125,7 @@ impl Service {
                 clock,
                 ids: ids::IdGenerator::default(),
                 last_used: std::sync::Mutex::default(),
+                audit: audit::AuditLog::default(),
                 options,
             }),
         })
