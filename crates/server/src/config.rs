@@ -35,6 +35,8 @@ pub enum Command {
     /// Manage organizations and their members on a running server, like `influx org`.
     #[command(visible_alias = "organization")]
     Org(cli::OrganizationArgs),
+    /// Read the audit trail of a running server (an influx-authz extension; needs an operator token).
+    Audit(cli::AuditArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -52,6 +52,7 @@ fn main() -> ExitCode {
         Some(Command::Setup(args)) => return cli::setup(args),
         Some(Command::User(args)) => return cli::user(args),
         Some(Command::Org(args)) => return cli::org(args),
+        Some(Command::Audit(args)) => return cli::audit(args),
         None => cli.serve,
     };
     init_tracing(&config);
