@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::{Method, Response};
 use serde_json::{Value, json};
-use server::{App, Config, LogFormat};
+use server::{App, Clock, Config, LogFormat, SystemClock};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
@@ -83,9 +83,20 @@ impl TestApp {
 
     /// Starts a server on the database in `dir` (for restarts on the same file).
     pub async fn spawn_in(dir: TempDir, options: Options) -> Self {
-        let app = App::build(&config(&dir.path().join("influx-authz.redb"), options))
-            .await
-            .unwrap();
+        Self::spawn_custom(dir, options, |_| {}, std::sync::Arc::new(SystemClock)).await
+    }
+
+    /// Starts a server on the database in `dir`, with `configure` applied to the configuration the options give,
+    /// and the service's clock set to `clock`.
+    pub async fn spawn_custom(
+        dir: TempDir,
+        options: Options,
+        configure: impl FnOnce(&mut Config),
+        clock: std::sync::Arc<dyn Clock>,
+    ) -> Self {
+        let mut config = config(&dir.path().join("influx-authz.redb"), options);
+        configure(&mut config);
+        let app = App::build_with_clock(&config, clock).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -245,13 +256,22 @@ pub struct Process {
 impl Process {
     /// Starts `influx-authz` with `args` and `envs` and waits until `/health` answers.
     pub fn start(args: &[&str], envs: &[(&str, &str)], log: &Path) -> Self {
+        Self::spawn(args, envs, log, Stdio::null())
+    }
+
+    /// [`Process::start`], with stdout written to the file `stdout` (for `--audit-stdout`).
+    pub fn start_with_stdout(args: &[&str], envs: &[(&str, &str)], log: &Path, stdout: &Path) -> Self {
+        Self::spawn(args, envs, log, Stdio::from(std::fs::File::create(stdout).unwrap()))
+    }
+
+    fn spawn(args: &[&str], envs: &[(&str, &str)], log: &Path, stdout: Stdio) -> Self {
         let port = free_port();
         let log_file = std::fs::File::create(log).unwrap();
         let child = Command::new(binary())
             .args(args)
             .env("INFLUXD_HTTP_BIND_ADDRESS", format!("127.0.0.1:{port}"))
             .envs(envs.iter().copied())
-            .stdout(Stdio::null())
+            .stdout(stdout)
             .stderr(log_file)
             .spawn()
             .unwrap();

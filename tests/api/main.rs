@@ -1,12 +1,14 @@
 //! Integration tests: the real server on `127.0.0.1:0` with a real redb file, over HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod audit;
 mod authentication;
 mod authorizations;
 mod authz_check;
 mod authz_layer;
 mod bad_input;
 mod cli;
+mod cli_audit;
 mod cli_extensions;
 mod cli_people;
 mod cli_support;

@@ -13,6 +13,8 @@
 //! - `routes/ui`: the embedded API Tokens page at `/`.
 //! - `routes/authz_check`: `/api/v2/authz/check` for reverse proxies (an extension), and [`request_token`], the
 //!   credential forms it reads (also used by the `authz-layer` crate).
+//! - `routes/audit`: `GET /api/v2/audit` (an extension), and the failed-authentication entry the middleware
+//!   records for a refused request.
 //!
 //! This crate never names redb; storage is reached only through `service`.
 
@@ -56,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::session::routes())
         .merge(routes::authorizations::routes())
         .merge(routes::authz_check::routes())
+        .merge(routes::audit::routes())
         .merge(routes::tenants::routes())
         .merge(routes::ui::routes())
         .fallback(routes::system::path_not_found)

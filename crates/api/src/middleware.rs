@@ -68,11 +68,13 @@ pub(crate) async fn authenticate(State(state): State<AppState>, mut request: Req
         (None, None) => Err(AuthenticationError::UnknownToken),
     };
     match caller {
-        Ok(caller) => {
+        Ok(mut caller) => {
+            caller.remote = address;
             request.extensions_mut().insert(caller);
             next.run(request).await
         }
         Err(error) => {
+            crate::routes::audit::failed_authentication(&state, request.headers(), address, &error);
             if matches!(error, AuthenticationError::UnknownToken) {
                 state.auth_failures.record(address, per_minute);
                 tracing::info!(remote = ?address, path = %request.uri().path(), "authentication failed");

@@ -60,7 +60,7 @@ fn add_user(store: &Store, name: &str, n: u64) -> Result<Id, String> {
         password_hash: None,
         instance_owner: false,
     };
-    store.create_user(&user).map_err(err)?;
+    store.create_user(&user, None).map_err(err)?;
     Ok(user.id)
 }
 

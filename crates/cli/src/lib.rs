@@ -8,6 +8,7 @@
 //! - `configs`: the influx CLI's TOML configs file (`~/.influxdbv2/configs`), read by every command, written by setup.
 //! - `http`: a blocking HTTP client that reports InfluxDB errors on one line and never prints the token.
 //! - `auth`, `setup`, `user`, `org`: the request flows (`user` and `org` reuse `auth`'s connection and org helpers).
+//! - `audit`: `influx-authz audit`, the audit trail (an influx-authz extension, with no influx counterpart).
 //! - `expiry`: the durations and times of the expiry and last-use flags.
 //! - `output`, `tabwriter`: influx's tables (Go `text/tabwriter` alignment) and its `--json` form.
 //!
@@ -15,6 +16,7 @@
 //! binary can run it before (instead of) starting the server.
 
 pub mod args;
+mod audit;
 mod auth;
 mod configs;
 mod expiry;
@@ -28,7 +30,7 @@ mod user;
 use std::fmt;
 use std::process::ExitCode;
 
-pub use args::{AuthArgs, OrganizationArgs, SetupArgs, UserArgs};
+pub use args::{AuditArgs, AuthArgs, OrganizationArgs, SetupArgs, UserArgs};
 
 /// A failed command: one line for stderr.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +68,11 @@ pub fn user(args: UserArgs) -> ExitCode {
 /// Runs `influx-authz org …`; prints `Error: …` on one line and fails on error.
 pub fn org(args: OrganizationArgs) -> ExitCode {
     finish(org::run(args))
+}
+
+/// Runs `influx-authz audit`; prints `Error: …` on one line and fails on error.
+pub fn audit(args: AuditArgs) -> ExitCode {
+    finish(audit::run(args))
 }
 
 fn finish(result: Result<(), Error>) -> ExitCode {

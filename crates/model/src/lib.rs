@@ -7,9 +7,11 @@
 //!   (`write:orgs/<orgID>/buckets/<bucketID>`) both ways.
 //! - [`record`]: what the store keeps: authorizations, users, orgs, buckets.
 //! - [`wire`]: request and response bodies of the HTTP API, shared by the server and its clients.
+//! - [`audit`]: audit-trail entries (an extension): who did what, when, from where; never a secret.
 //!
 //! This crate does no I/O: no clock, no randomness, no storage, no HTTP.
 
+pub mod audit;
 pub mod id;
 pub mod permission;
 pub mod record;
@@ -20,6 +22,7 @@ pub mod wire;
 #[cfg(test)]
 mod fuzz_tests;
 
+pub use audit::{AuditAction, AuditActor, AuditChanges, AuditEntry, AuditTarget, CredentialKind, Outcome};
 pub use id::{Id, IdError};
 pub use permission::{Action, Permission, PermissionParseError, Resource, ResourceType};
 pub use record::{Authorization, Bucket, BucketKind, Org, Session, Status, User};

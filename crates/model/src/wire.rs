@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::{Action, Id, ResourceType};
+use crate::{Action, AuditEntry, Id, ResourceType};
 
 /// `links` maps. A `BTreeMap` writes them with sorted keys, as Go does.
 pub type Links = BTreeMap<String, String>;
@@ -351,4 +351,15 @@ pub struct SetupAllowed {
 pub struct ErrorBody {
     pub code: String,
     pub message: String,
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Audit trail (an extension)
+
+/// `GET /api/v2/audit`: one page of entries, newest first, with `links.next` while more remain. Each entry is
+/// written as [`AuditEntry`] serializes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntriesView {
+    pub links: Links,
+    pub entries: Vec<AuditEntry>,
 }

@@ -35,6 +35,8 @@ pub enum Command {
     /// Manage organizations and their members on a running server, like `influx org`.
     #[command(visible_alias = "organization")]
     Org(cli::OrganizationArgs),
+    /// Read the audit trail of a running server (an influx-authz extension; needs an operator token).
+    Audit(cli::AuditArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -105,6 +107,22 @@ pub struct Config {
     /// Failed authentications allowed per client address per minute before answering 429; 0 turns it off.
     #[arg(long, env = "INFLUX_AUTHZ_AUTH_FAILURE_LIMIT", default_value_t = 0)]
     pub auth_failure_limit: u32,
+
+    /// How long audit-trail entries are kept, like 90d, 12h or 1w2d (units s, m, h, d, w); 0 keeps them forever.
+    /// Older entries are removed in the background.
+    #[arg(long, env = "INFLUX_AUTHZ_AUDIT_RETENTION", default_value = "90d", value_parser = parse_retention)]
+    pub audit_retention: Duration,
+
+    /// Also print each audit-trail entry, once committed, as one JSON line on stdout (logs go to stderr), for log
+    /// shippers.
+    #[arg(long, env = "INFLUX_AUTHZ_AUDIT_STDOUT", value_parser = BoolishValueParser::new(), num_args = 0..=1,
+          default_value = "false", default_missing_value = "true")]
+    pub audit_stdout: bool,
+
+    /// How often failed authentications and sign-ins, buffered in memory, are appended to the audit trail.
+    #[arg(long, env = "INFLUX_AUTHZ_AUDIT_FLUSH_INTERVAL", default_value = "1s", value_parser = parse_go_duration,
+          hide = true)]
+    pub audit_flush_interval: Duration,
 
     /// Log level: error, warn, info, debug or trace (or a tracing filter).
     #[arg(long, env = "INFLUXD_LOG_LEVEL", default_value = "info")]
@@ -219,6 +237,16 @@ fn parse_go_duration(text: &str) -> Result<Duration, String> {
     Ok(total)
 }
 
+/// `--audit-retention`: a retention duration ([`parse_duration`]); `0` means forever (a zero duration).
+fn parse_retention(text: &str) -> Result<Duration, String> {
+    match parse_duration(text.trim()).filter(|_| !text.trim().is_empty()) {
+        Some(seconds) if seconds >= 0 => Ok(Duration::from_secs(seconds.unsigned_abs())),
+        _ => Err(format!(
+            "bad retention {text:?}: use 0 (forever) or a duration like 90d, 12h or 1w2d (units s, m, h, d, w)"
+        )),
+    }
+}
+
 /// InfluxDB-style durations for retention: `0`, `30s`, `90m`, `72h`, `7d`, `1w`, or a sum like `1w2d`.
 fn parse_duration(text: &str) -> Option<i64> {
     if text == "0" {
@@ -266,6 +294,21 @@ mod tests {
         assert_eq!(parse_duration("1w2d"), Some(777_600));
         assert_eq!(parse_duration("5"), None);
         assert_eq!(parse_duration("3y"), None);
+    }
+
+    #[test]
+    fn audit_retention_takes_durations_and_zero() {
+        assert_eq!(parse_retention("0"), Ok(Duration::ZERO));
+        assert_eq!(parse_retention("30d"), Ok(Duration::from_secs(30 * 86_400)));
+        assert_eq!(parse_retention("12h"), Ok(Duration::from_secs(12 * 3_600)));
+        assert!(parse_retention("soon").is_err());
+        assert!(parse_retention("").is_err());
+        let cli = Cli::try_parse_from(["influx-authz"]).unwrap();
+        assert_eq!(cli.serve.audit_retention, Duration::from_secs(90 * 86_400));
+        assert!(!cli.serve.audit_stdout);
+        let cli = Cli::try_parse_from(["influx-authz", "--audit-stdout", "--audit-retention", "0"]).unwrap();
+        assert!(cli.serve.audit_stdout);
+        assert_eq!(cli.serve.audit_retention, Duration::ZERO);
     }
 
     #[test]

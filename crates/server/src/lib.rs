@@ -1,6 +1,7 @@
 //! The influx-authz server as a library: [`Config`] (every flag also an env var), [`App::build`] (store, service,
-//! boot-time setup, router) and [`serve`] (a listener in, graceful shutdown out). `main.rs` only parses, sets up
-//! tracing and calls these, so tests run the production wiring on `127.0.0.1:0`.
+//! boot-time setup, router, and the background tasks: last uses, the audit trail's flush and retention, its
+//! stdout mirror) and [`serve`] (a listener in, graceful shutdown out). `main.rs` only parses, sets up tracing and
+//! calls these, so tests run the production wiring on `127.0.0.1:0`.
 
 mod config;
 mod http;
@@ -13,13 +14,14 @@ use api::{AppState, AuthFailures};
 use axum::Router;
 use axum::extract::Request;
 use model::wire::SetupRequest;
-use service::{Options, Service, ServiceError, SystemClock};
+use service::{Options, Service, ServiceError};
 use store::{Store, StoreError};
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
 pub use config::{Cli, Command, Config, InitSetup, LogFormat};
 pub use http::{Limits, serve_with};
+pub use service::{Clock, SystemClock};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -50,14 +52,23 @@ pub struct App {
 impl App {
     /// Opens the store, builds the service, runs boot-time setup when asked to, and builds the router.
     pub async fn build(config: &Config) -> Result<Self, StartError> {
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// [`App::build`] with the service's clock chosen by the caller (tests pin or move "now").
+    pub async fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
         let store = open_store(config)?;
+        if config.audit_stdout {
+            store.observe_audit(Box::new(print_audit_line));
+        }
         let options = Options {
             hashed_tokens: config.use_hashed_tokens,
             session_length: time::Duration::minutes(i64::from(config.session_length)),
             allow_client_tokens: config.allow_client_tokens,
         };
-        let service = Service::new(Arc::new(store), Arc::new(SystemClock), options)?;
+        let service = Service::new(Arc::new(store), clock, options)?;
         spawn_last_used_flusher(&service);
+        spawn_audit_flusher(&service, config.audit_flush_interval, config.audit_retention);
         if let Some(init) = config.init_setup()? {
             boot_setup(&service, init).await?;
         }
@@ -138,6 +149,45 @@ fn spawn_last_used_flusher(service: &Service) {
             let Some(service) = service.upgrade() else { break };
             if let Err(error) = service.flush_last_used().await {
                 tracing::warn!(%error, "could not write last-used times; will retry");
+            }
+        }
+    });
+}
+
+/// `--audit-stdout`: one committed audit entry, as one JSON line on stdout. A closed or full stdout is not the
+/// server's problem: the entry is in the store either way.
+fn print_audit_line(entry: &model::AuditEntry) {
+    use std::io::Write as _;
+    if let Ok(mut line) = serde_json::to_vec(entry) {
+        line.push(b'\n');
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(&line).and_then(|()| stdout.flush());
+    }
+}
+
+/// Appends the failed authentications and sign-ins buffered in memory every `every`, off the request path, and
+/// removes entries older than `retention` (unless it is zero: keep forever). (Call [`Service::flush_audit`] once
+/// more at shutdown.)
+fn spawn_audit_flusher(service: &Service, every: std::time::Duration, retention: std::time::Duration) {
+    let service = service.downgrade();
+    let retention = (!retention.is_zero())
+        .then(|| time::Duration::try_from(retention).ok())
+        .flatten();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every.max(std::time::Duration::from_millis(10)));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let Some(service) = service.upgrade() else { break };
+            if let Err(error) = service.flush_audit().await {
+                tracing::warn!(%error, "could not write failed authentications to the audit trail; will retry");
+            }
+            if let Some(retention) = retention {
+                match service.prune_audit(retention).await {
+                    Ok(0) => {}
+                    Ok(removed) => tracing::debug!(removed, "removed audit entries past their retention"),
+                    Err(error) => tracing::warn!(%error, "could not remove old audit entries; will retry"),
+                }
             }
         }
     });

@@ -36,6 +36,9 @@ async fn run(config: Config) -> Result<(), String> {
     if let Err(error) = app.service.flush_last_used().await {
         tracing::warn!(%error, "could not write the last last-used times");
     }
+    if let Err(error) = app.service.flush_audit().await {
+        tracing::warn!(%error, "could not write the last failed authentications to the audit trail");
+    }
     tracing::info!("stopped");
     Ok(())
 }
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
         Some(Command::Setup(args)) => return cli::setup(args),
         Some(Command::User(args)) => return cli::user(args),
         Some(Command::Org(args)) => return cli::org(args),
+        Some(Command::Audit(args)) => return cli::audit(args),
         None => cli.serve,
     };
     init_tracing(&config);

@@ -6,7 +6,10 @@ use model::wire::{
     AuthorizationPostRequest, AuthorizationUpdateRequest, AuthorizationView, AuthorizationsView, Links,
     PermissionRequest,
 };
-use model::{Action, Authorization, Id, Permission, Resource, ResourceType, Status, Token};
+use model::{
+    Action, AuditAction, AuditChanges, AuditTarget, Authorization, Id, Permission, Resource, ResourceType, Status,
+    Token,
+};
 use store::{AuthorizationFilter, Conflict, Store, StoreError};
 
 use crate::views::Names;
@@ -404,6 +407,12 @@ impl Service {
             last_used_at: None,
         };
         let service = self.clone();
+        let target = move |id: Id| {
+            AuditTarget::new(ResourceType::Authorizations, id)
+                .in_org(org_id)
+                .of_user(user_id)
+        };
+        let mut audit = self.audit_entry(caller, AuditAction::AuthorizationCreate, target(auth.id));
         self.blocking(move |store| {
             if store.user(user_id)?.is_none() || store.org(org_id)?.is_none() {
                 return Err(ServiceError::Invalid("unable to create token".into()));
@@ -411,7 +420,8 @@ impl Service {
             // A clock that stepped back could hand out a taken ID: take the next one.
             let mut attempts = 0;
             loop {
-                match store.create_authorization(&auth) {
+                audit.target = Some(target(auth.id));
+                match store.create_authorization(&auth, Some(&audit)) {
                     Err(StoreError::Conflict(Conflict::IdTaken)) if attempts < 3 => {
                         attempts += 1;
                         auth.id = service.inner.ids.next();
@@ -441,7 +451,8 @@ impl Service {
         })
     }
 
-    /// `PATCH /api/v2/authorizations/{id}`: status and description only; bumps `updatedAt`.
+    /// `PATCH /api/v2/authorizations/{id}`: status and description only; bumps `updatedAt`. The audit entry
+    /// records the new values of the fields sent.
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     pub async fn update_authorization(
         &self,
@@ -465,16 +476,30 @@ impl Service {
                 .as_deref()
                 .map(|s| Status::parse(s).ok_or_else(|| ServiceError::Invalid("unknown authorization status".into())))
                 .transpose()?;
+            let changes = AuditChanges {
+                status: status.map(|s| s.as_str().to_owned()),
+                description: request.description.clone(),
+                ..AuditChanges::default()
+            };
+            let target = AuditTarget::new(ResourceType::Authorizations, id)
+                .in_org(auth.org_id)
+                .of_user(auth.user_id)
+                .changing(changes);
+            let audit = service.audit_entry(&caller, AuditAction::AuthorizationUpdate, target);
             let updated = store
-                .update_authorization(id, move |auth| {
-                    if let Some(status) = status {
-                        auth.status = status;
-                    }
-                    if let Some(description) = &request.description {
-                        auth.description.clone_from(description);
-                    }
-                    auth.updated_at = now;
-                })?
+                .update_authorization(
+                    id,
+                    move |auth| {
+                        if let Some(status) = status {
+                            auth.status = status;
+                        }
+                        if let Some(description) = &request.description {
+                            auth.description.clone_from(description);
+                        }
+                        auth.updated_at = now;
+                    },
+                    Some(&audit),
+                )?
                 .ok_or_else(not_found)?;
             service.view(store, &updated)
         })
@@ -485,12 +510,17 @@ impl Service {
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     pub async fn delete_authorization(&self, caller: &Caller, id: Id) -> Result<(), ServiceError> {
         let caller = caller.clone();
+        let service = self.clone();
         self.blocking(move |store| {
             let auth = store.authorization(id)?.ok_or_else(not_found)?;
             record_checks(Action::Write, &auth)
                 .iter()
                 .try_for_each(|p| caller.check(p))?;
-            if store.delete_authorization(id)? {
+            let target = AuditTarget::new(ResourceType::Authorizations, id)
+                .in_org(auth.org_id)
+                .of_user(auth.user_id);
+            let audit = service.audit_entry(&caller, AuditAction::AuthorizationDelete, target);
+            if store.delete_authorization(id, Some(&audit))? {
                 Ok(())
             } else {
                 Err(not_found())

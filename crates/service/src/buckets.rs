@@ -1,7 +1,7 @@
 //! Buckets: list (with InfluxDB's paging), find, create; the system buckets every org gets.
 
 use model::wire::{BucketPostRequest, BucketView, BucketsView};
-use model::{Bucket, BucketKind, Id, Permission, Resource, ResourceType};
+use model::{AuditAction, AuditTarget, Bucket, BucketKind, Id, Permission, Resource, ResourceType};
 use store::{Conflict, StoreError};
 
 use crate::authorizations::parse_id;
@@ -166,7 +166,11 @@ impl Service {
         let mut bucket = user_bucket(self, org_id, &name, retention_seconds);
         bucket.description = request.description.unwrap_or_default();
         let stored = bucket.clone();
-        self.blocking(move |store| store.create_bucket(&stored))
+        let target = AuditTarget::new(ResourceType::Buckets, bucket.id)
+            .in_org(org_id)
+            .named(name.clone());
+        let audit = self.audit_entry(caller, AuditAction::BucketCreate, target);
+        self.blocking(move |store| store.create_bucket(&stored, Some(&audit)))
             .await
             .map_err(|e| match e {
                 ServiceError::Store(StoreError::Conflict(Conflict::BucketName)) => {

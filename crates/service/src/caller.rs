@@ -21,6 +21,8 @@ pub enum Credential {
 pub struct Caller {
     pub user: User,
     pub credential: Credential,
+    /// The client's IP address (set by the HTTP layer), for the audit trail.
+    pub remote: Option<std::net::IpAddr>,
 }
 
 impl Caller {
@@ -121,6 +123,7 @@ impl Service {
                 Ok(Caller {
                     user,
                     credential: Credential::Token(authorization),
+                    remote: None,
                 })
             }
             Some(_) => Err(AuthenticationError::InactiveUser),

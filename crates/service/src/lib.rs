@@ -3,7 +3,9 @@
 //! # Layout
 //! - [`Service`]: the handle; cheap to clone. Its methods live in one module per resource:
 //!   [`authenticate`](Service::authenticate) in `caller`, authorizations in `authorizations`, orgs, users, buckets in
-//!   `orgs`, `users`, `buckets`, onboarding in `setup`, sign-in sessions in `sessions`, `--seed` in `seed`.
+//!   `orgs`, `users`, `buckets`, onboarding in `setup`, sign-in sessions in `sessions`, `--seed` in `seed`, the
+//!   audit trail in `audit` (each change hands its entry to the store, which writes it in the change's transaction;
+//!   failed authentications and sign-ins are buffered and flushed by [`Service::flush_audit`]).
 //! - [`Caller`]: who is asking, and the permission check InfluxDB runs against the record being touched.
 //! - [`check_access`](Service::check_access) in `access`: may this token do all of these things? The one decision
 //!   behind the proxy check endpoint and the `authz-layer` tower layer.
@@ -15,6 +17,7 @@
 //! This crate knows nothing about HTTP.
 
 mod access;
+mod audit;
 mod authorizations;
 mod buckets;
 mod caller;
@@ -34,6 +37,7 @@ use std::sync::Arc;
 use store::Store;
 use time::OffsetDateTime;
 
+pub use audit::{Attempt, AuditQuery, MAX_FAILURES_PER_FLUSH};
 pub use authorizations::AuthorizationQuery;
 pub use buckets::BucketQuery;
 pub use caller::{AuthenticationError, Caller, Credential};
@@ -101,6 +105,8 @@ struct Inner {
     options: Options,
     /// Last uses since the last flush: recorded on the hot path without a write, flushed in the background.
     last_used: std::sync::Mutex<std::collections::HashMap<model::Id, OffsetDateTime>>,
+    /// Failed authentications and sign-ins since the last flush of the audit trail.
+    audit: audit::AuditLog,
 }
 
 impl Service {
@@ -122,6 +128,7 @@ impl Service {
                 clock,
                 ids: ids::IdGenerator::default(),
                 last_used: std::sync::Mutex::default(),
+                audit: audit::AuditLog::default(),
                 options,
             }),
         })

@@ -3,7 +3,7 @@
 use model::wire::{
     MemberPostRequest, MemberView, MembersView, OrgPatchRequest, OrgPostRequest, OrgView, OrgsView, links,
 };
-use model::{Id, Org, Permission, Resource, ResourceType, User};
+use model::{AuditAction, AuditChanges, AuditTarget, Id, Org, Permission, Resource, ResourceType, User};
 use store::{Conflict, Role, StoreError};
 
 use crate::authorizations::parse_id;
@@ -96,7 +96,9 @@ impl Service {
         let buckets = system_buckets(self, org.id);
         let owner = caller.user.id;
         let stored = org.clone();
-        self.blocking(move |store| store.create_org(&stored, &buckets, Some(owner)))
+        let target = AuditTarget::new(ResourceType::Orgs, org.id).named(name.clone());
+        let audit = self.audit_entry(caller, AuditAction::OrgCreate, target);
+        self.blocking(move |store| store.create_org(&stored, &buckets, Some(owner), Some(&audit)))
             .await
             .map_err(|e| match e {
                 ServiceError::Store(StoreError::Conflict(Conflict::OrgName)) => {
@@ -110,24 +112,37 @@ impl Service {
     /// `PATCH /api/v2/orgs/{id}`: `name` and `description`; needs `write:orgs/<id>`.
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     pub async fn update_org(&self, caller: &Caller, id: Id, request: OrgPatchRequest) -> Result<OrgView, ServiceError> {
-        self.org_record(id).await?;
+        let before = self.org_record(id).await?;
         caller.check(&Permission::write(Resource::one(ResourceType::Orgs, id)))?;
         if request.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
             return Err(ServiceError::Invalid("org name is empty".into()));
         }
         let now = self.now();
         let name = request.name.clone();
+        let changes = AuditChanges {
+            name: request.name.clone(),
+            description: request.description.clone(),
+            ..AuditChanges::default()
+        };
+        let target = AuditTarget::new(ResourceType::Orgs, id)
+            .named(before.name)
+            .changing(changes);
+        let audit = self.audit_entry(caller, AuditAction::OrgUpdate, target);
         let updated = self
             .blocking(move |store| {
-                store.update_org(id, move |org| {
-                    if let Some(name) = &request.name {
-                        org.name.clone_from(name);
-                    }
-                    if let Some(description) = &request.description {
-                        org.description.clone_from(description);
-                    }
-                    org.updated_at = now;
-                })
+                store.update_org(
+                    id,
+                    move |org| {
+                        if let Some(name) = &request.name {
+                            org.name.clone_from(name);
+                        }
+                        if let Some(description) = &request.description {
+                            org.description.clone_from(description);
+                        }
+                        org.updated_at = now;
+                    },
+                    Some(&audit),
+                )
             })
             .await
             .map_err(|e| match e {
@@ -145,9 +160,11 @@ impl Service {
     /// its tokens stop working at once (InfluxDB leaves them dangling).
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     pub async fn delete_org(&self, caller: &Caller, id: Id) -> Result<(), ServiceError> {
-        self.org_record(id).await?;
+        let org = self.org_record(id).await?;
         caller.check(&Permission::write(Resource::one(ResourceType::Orgs, id)))?;
-        if self.blocking(move |store| store.delete_org(id)).await? {
+        let target = AuditTarget::new(ResourceType::Orgs, id).named(org.name);
+        let audit = self.audit_entry(caller, AuditAction::OrgDelete, target);
+        if self.blocking(move |store| store.delete_org(id, Some(&audit))).await? {
             Ok(())
         } else {
             Err(org_not_found())
@@ -196,7 +213,14 @@ impl Service {
             .blocking(move |store| store.user(user_id))
             .await?
             .ok_or_else(|| ServiceError::NotFound("user not found".into()))?;
-        self.blocking(move |store| store.add_member(id, user_id, role)).await?;
+        let action = match role {
+            Role::Member => AuditAction::MemberAdd,
+            Role::Owner => AuditAction::OwnerAdd,
+        };
+        let target = membership_target(id, &user);
+        let audit = self.audit_entry(caller, action, target);
+        self.blocking(move |store| store.add_member(id, user_id, role, Some(&audit)))
+            .await?;
         Ok(member_view(&user, role))
     }
 
@@ -205,7 +229,18 @@ impl Service {
     pub async fn remove_member(&self, caller: &Caller, id: Id, role: Role, user: Id) -> Result<(), ServiceError> {
         self.org_record(id).await?;
         caller.check(&Permission::write(Resource::one(ResourceType::Orgs, id)))?;
-        if self.blocking(move |store| store.remove_member(id, user, role)).await? {
+        let action = match role {
+            Role::Member => AuditAction::MemberRemove,
+            Role::Owner => AuditAction::OwnerRemove,
+        };
+        let name = self.blocking(move |store| store.user(user)).await?.map(|u| u.name);
+        let mut target = AuditTarget::new(ResourceType::Users, user).in_org(id);
+        target.name = name;
+        let audit = self.audit_entry(caller, action, target);
+        if self
+            .blocking(move |store| store.remove_member(id, user, role, Some(&audit)))
+            .await?
+        {
             Ok(())
         } else {
             Err(ServiceError::NotFound(match role {
@@ -220,6 +255,13 @@ impl Service {
             .await?
             .ok_or_else(org_not_found)
     }
+}
+
+/// A membership's target: the user, in the org.
+fn membership_target(org: Id, user: &User) -> AuditTarget {
+    AuditTarget::new(ResourceType::Users, user.id)
+        .in_org(org)
+        .named(user.name.clone())
 }
 
 fn org_not_found() -> ServiceError {

@@ -19,7 +19,10 @@
 
 use serde::Deserialize;
 
-use model::{Action, Authorization, Id, Org, Permission, Resource, ResourceType, Status, Token, User};
+use model::{
+    Action, AuditAction, AuditTarget, Authorization, CredentialKind, Id, Org, Permission, Resource, ResourceType,
+    Status, Token, User,
+};
 use store::{Conflict, Role, StoreError};
 
 use crate::buckets::{system_buckets, user_bucket};
@@ -132,6 +135,7 @@ impl Seed {
 
 impl Service {
     /// Creates whatever of `seed` is missing. Names (orgs, users, buckets) and token values identify what exists.
+    /// Each creation gets its audit entry (`org.create`, `user.create`, …), by the credential `seed`.
     pub async fn apply_seed(&self, seed: Seed) -> Result<SeedReport, ServiceError> {
         let mut report = SeedReport::default();
         let now = self.now();
@@ -152,7 +156,11 @@ impl Service {
                     };
                     let buckets = system_buckets(self, record.id);
                     let id = record.id;
-                    self.blocking(move |store| store.create_org(&record, &buckets, None))
+                    let audit = self.seeded(
+                        AuditAction::OrgCreate,
+                        AuditTarget::new(ResourceType::Orgs, id).named(record.name.clone()),
+                    );
+                    self.blocking(move |store| store.create_org(&record, &buckets, None, Some(&audit)))
                         .await?;
                     report.orgs += 1;
                     id
@@ -160,7 +168,16 @@ impl Service {
             };
             for bucket in org.buckets {
                 let wanted = user_bucket(self, org_id, &bucket.name, bucket.retention_seconds.max(0));
-                match self.blocking(move |store| store.create_bucket(&wanted)).await {
+                let audit = self.seeded(
+                    AuditAction::BucketCreate,
+                    AuditTarget::new(ResourceType::Buckets, wanted.id)
+                        .in_org(org_id)
+                        .named(bucket.name.clone()),
+                );
+                match self
+                    .blocking(move |store| store.create_bucket(&wanted, Some(&audit)))
+                    .await
+                {
                     Ok(()) => report.buckets += 1,
                     Err(ServiceError::Store(StoreError::Conflict(Conflict::BucketName))) => {}
                     Err(other) => return Err(other),
@@ -195,7 +212,12 @@ impl Service {
                         instance_owner: false,
                     };
                     let id = record.id;
-                    self.blocking(move |store| store.create_user(&record)).await?;
+                    let audit = self.seeded(
+                        AuditAction::UserCreate,
+                        AuditTarget::new(ResourceType::Users, id).named(record.name.clone()),
+                    );
+                    self.blocking(move |store| store.create_user(&record, Some(&audit)))
+                        .await?;
                     report.users += 1;
                     id
                 }
@@ -207,7 +229,25 @@ impl Service {
                     Some(other) => return Err(bad(format!("user {}: unknown role {other:?}", user.name))),
                 };
                 let org = self.seed_org(&membership.org).await?;
-                self.blocking(move |store| store.add_member(org, user_id, role)).await?;
+                let already = self
+                    .blocking(move |store| store.members(org))
+                    .await?
+                    .contains(&(user_id, role));
+                if already {
+                    continue;
+                }
+                let action = match role {
+                    Role::Member => AuditAction::MemberAdd,
+                    Role::Owner => AuditAction::OwnerAdd,
+                };
+                let audit = self.seeded(
+                    action,
+                    AuditTarget::new(ResourceType::Users, user_id)
+                        .in_org(org)
+                        .named(user.name.clone()),
+                );
+                self.blocking(move |store| store.add_member(org, user_id, role, Some(&audit)))
+                    .await?;
             }
         }
         for token in seed.tokens {
@@ -260,10 +300,21 @@ impl Service {
                 expires_at,
                 last_used_at: None,
             };
-            self.blocking(move |store| store.create_authorization(&record)).await?;
+            let audit = self.seeded(
+                AuditAction::AuthorizationCreate,
+                AuditTarget::new(ResourceType::Authorizations, record.id)
+                    .in_org(org_id)
+                    .of_user(user_id),
+            );
+            self.blocking(move |store| store.create_authorization(&record, Some(&audit)))
+                .await?;
             report.tokens += 1;
         }
         Ok(report)
+    }
+
+    fn seeded(&self, action: AuditAction, target: AuditTarget) -> model::AuditEntry {
+        self.audit_by(CredentialKind::Seed, action, target)
     }
 
     async fn seed_org(&self, name: &str) -> Result<Id, ServiceError> {

@@ -2,7 +2,9 @@
 //! are recomputed from the store on every request, so deleting a token or deactivating the user takes effect
 //! in every session at once.
 
-use model::{Session, Token};
+use std::net::IpAddr;
+
+use model::{AuditAction, AuditActor, AuditEntry, CredentialKind, Session, Token};
 
 use crate::authorizations::generate_token;
 use crate::caller::{Credential, session_permissions};
@@ -10,12 +12,14 @@ use crate::{AuthenticationError, Caller, Service, ServiceError, passwords};
 
 impl Service {
     /// Checks the user's password and opens a session; returns the session key (for the cookie) and how long it
-    /// lasts. A wrong name or password is 401 `unauthorized access`, as InfluxDB answers.
+    /// lasts. A wrong name or password is 401 `unauthorized access`, as InfluxDB answers. The session and the
+    /// `signin` audit entry are written together; a refused sign-in is recorded for the next audit flush.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn sign_in(
         &self,
         username: String,
         password: String,
+        remote: Option<IpAddr>,
     ) -> Result<(Token, time::Duration), AuthenticationError> {
         let user = self.blocking(move |store| store.user_by_name(&username)).await?;
         // An unknown user, or one without a password, is checked against a dummy hash all the same, so the answer
@@ -30,11 +34,18 @@ impl Service {
         })
         .await
         .map_err(|e| ServiceError::Internal(format!("password task failed: {e}")))?;
-        let Some(user) = user.filter(|_| matches) else {
+        let Some(user) = user.as_ref().filter(|_| matches) else {
             tracing::info!("sign-in refused: unknown user or wrong password");
+            let reason = if user.is_some() {
+                "wrong password"
+            } else {
+                "unknown user"
+            };
+            self.audit_failed_sign_in(user.as_ref(), reason, remote);
             return Err(AuthenticationError::UnknownToken);
         };
         if user.status != model::Status::Active {
+            self.audit_failed_sign_in(Some(user), "user is inactive", remote);
             return Err(AuthenticationError::InactiveUser);
         }
         let key = generate_token()?;
@@ -46,15 +57,43 @@ impl Service {
             expires_at: now + length,
         };
         let hash = key.hash();
-        self.blocking(move |store| store.create_session(&hash, &session))
+        let actor = AuditActor {
+            user_id: Some(user.id),
+            user: Some(user.name.clone()),
+            credential: CredentialKind::Password,
+            authorization_id: None,
+        };
+        let audit = AuditEntry::success(now, AuditAction::SignIn, actor, None, remote);
+        self.blocking(move |store| store.create_session(&hash, &session, Some(&audit)))
             .await?;
         Ok((key, length))
     }
 
-    /// Ends a session; unknown keys are fine.
-    pub async fn sign_out(&self, key: Token) -> Result<(), ServiceError> {
+    /// A sign-in without (readable) Basic credentials: 401 `unauthorized access`, recorded as a failed sign-in.
+    pub fn sign_in_without_credentials(&self, remote: Option<IpAddr>) -> AuthenticationError {
+        self.audit_failed_sign_in(None, "no credentials", remote);
+        AuthenticationError::UnknownToken
+    }
+
+    /// Ends a session (with a `signout` audit entry naming its user); unknown keys are fine and leave no entry.
+    pub async fn sign_out(&self, key: Token, remote: Option<IpAddr>) -> Result<(), ServiceError> {
         let hash = key.hash();
-        self.blocking(move |store| store.delete_session(&hash)).await?;
+        let now = self.now();
+        self.blocking(move |store| {
+            let Some(session) = store.session(&hash)? else {
+                return Ok::<_, store::StoreError>(());
+            };
+            let actor = AuditActor {
+                user_id: Some(session.user_id),
+                user: store.user(session.user_id)?.map(|u| u.name),
+                credential: CredentialKind::Session,
+                authorization_id: None,
+            };
+            let audit = AuditEntry::success(now, AuditAction::SignOut, actor, None, remote);
+            store.delete_session(&hash, Some(&audit))?;
+            Ok(())
+        })
+        .await?;
         Ok(())
     }
 
@@ -69,7 +108,7 @@ impl Service {
                     return Ok(None);
                 };
                 if session.expires_at <= now {
-                    store.delete_session(&hash)?;
+                    store.delete_session(&hash, None)?;
                     return Ok(None);
                 }
                 let Some(user) = store.user(session.user_id)? else {
@@ -92,6 +131,7 @@ impl Service {
                 Ok(Caller {
                     user,
                     credential: Credential::Session { permissions },
+                    remote: None,
                 })
             }
         }

@@ -1,8 +1,13 @@
 //! Onboarding (`GET|POST /api/v2/setup`, and `DOCKER_INFLUXDB_INIT_MODE=setup` at boot): the first user, org,
 //! bucket and operator token, written together.
 
+use std::net::IpAddr;
+
 use model::wire::{SetupAuthView, SetupRequest, SetupResponse};
-use model::{Authorization, Org, Permission, Status, Token, User};
+use model::{
+    AuditAction, AuditActor, AuditEntry, AuditTarget, Authorization, CredentialKind, Org, Permission, ResourceType,
+    Status, Token, User,
+};
 use store::SetupRecords;
 
 use crate::authorizations::generate_token;
@@ -17,9 +22,28 @@ impl Service {
     }
 
     /// Creates the user (with its password, if given), the org with its system buckets, the bucket and the
-    /// operator token (`token` if given, else a fresh one). 422 `conflict` once setup has run.
-    #[tracing::instrument(level = "debug", skip_all)]
+    /// operator token (`token` if given, else a fresh one). 422 `conflict` once setup has run. This is the
+    /// server's own setup at start (`DOCKER_INFLUXDB_INIT_*`); see [`Service::setup_from`] for a client's.
     pub async fn setup(&self, request: SetupRequest) -> Result<SetupResponse, ServiceError> {
+        self.setup_as(request, CredentialKind::Server, None).await
+    }
+
+    /// [`Service::setup`] asked for by a client (`POST /api/v2/setup`, which needs no credential), from `remote`.
+    pub async fn setup_from(
+        &self,
+        request: SetupRequest,
+        remote: Option<IpAddr>,
+    ) -> Result<SetupResponse, ServiceError> {
+        self.setup_as(request, CredentialKind::None, remote).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn setup_as(
+        &self,
+        request: SetupRequest,
+        credential: CredentialKind,
+        remote: Option<IpAddr>,
+    ) -> Result<SetupResponse, ServiceError> {
         if !self.setup_allowed().await? {
             return Err(ServiceError::Conflict("onboarding has already been completed".into()));
         }
@@ -102,8 +126,18 @@ impl Service {
             authorization,
         };
         let hashed = self.options().hashed_tokens;
+        let target = AuditTarget::new(ResourceType::Orgs, records.org.id)
+            .named(records.org.name.clone())
+            .of_user(records.user.id);
+        let audit = AuditEntry::success(
+            now,
+            AuditAction::Setup,
+            AuditActor::anonymous(credential),
+            Some(target),
+            remote,
+        );
         self.blocking(move |store| {
-            store.setup(&records)?;
+            store.setup(&records, Some(&audit))?;
             let auth = &records.authorization;
             let permissions = Names::new(store)?.permissions(&auth.permissions)?;
             Ok::<_, ServiceError>(SetupResponse {

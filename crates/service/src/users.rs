@@ -1,7 +1,7 @@
 //! Users: list, find, me, create, update, delete (with their tokens), and passwords.
 
 use model::wire::{PasswordRequest, UserPatchRequest, UserPostRequest, UserView, UsersView, links};
-use model::{Id, Permission, Resource, ResourceType, Status, User};
+use model::{AuditAction, AuditChanges, AuditTarget, Id, Permission, Resource, ResourceType, Status, User};
 use store::{Conflict, StoreError};
 
 use crate::authorizations::parse_id;
@@ -78,7 +78,12 @@ impl Service {
             instance_owner: false,
         };
         let stored = user.clone();
-        self.blocking(move |store| store.create_user(&stored))
+        let audit = self.audit_entry(
+            caller,
+            AuditAction::UserCreate,
+            AuditTarget::new(ResourceType::Users, user.id).named(name.clone()),
+        );
+        self.blocking(move |store| store.create_user(&stored, Some(&audit)))
             .await
             .map_err(|e| match e {
                 ServiceError::Store(StoreError::Conflict(Conflict::UserName)) => {
@@ -98,23 +103,36 @@ impl Service {
         id: Id,
         request: UserPatchRequest,
     ) -> Result<UserView, ServiceError> {
-        self.user_record(id).await?;
+        let before = self.user_record(id).await?;
         caller.check(&Permission::write(Resource::one(ResourceType::Users, id)))?;
         if request.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
             return Err(ServiceError::Invalid("user name is empty".into()));
         }
         let status = request.status.as_deref().map(parse_status).transpose()?;
         let name = request.name.clone();
+        let changes = AuditChanges {
+            name: request.name.clone(),
+            status: status.map(|s| s.as_str().to_owned()),
+            ..AuditChanges::default()
+        };
+        let target = AuditTarget::new(ResourceType::Users, id)
+            .named(before.name)
+            .changing(changes);
+        let audit = self.audit_entry(caller, AuditAction::UserUpdate, target);
         let updated = self
             .blocking(move |store| {
-                store.update_user(id, move |user| {
-                    if let Some(name) = &request.name {
-                        user.name.clone_from(name);
-                    }
-                    if let Some(status) = status {
-                        user.status = status;
-                    }
-                })
+                store.update_user(
+                    id,
+                    move |user| {
+                        if let Some(name) = &request.name {
+                            user.name.clone_from(name);
+                        }
+                        if let Some(status) = status {
+                            user.status = status;
+                        }
+                    },
+                    Some(&audit),
+                )
             })
             .await
             .map_err(|e| match e {
@@ -131,28 +149,35 @@ impl Service {
     /// with 403 `User is inactive` from the next request on (contract §4.1).
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     pub async fn delete_user(&self, caller: &Caller, id: Id) -> Result<(), ServiceError> {
-        self.user_record(id).await?;
+        let user = self.user_record(id).await?;
         caller.check(&Permission::write(Resource::one(ResourceType::Users, id)))?;
-        if self.blocking(move |store| store.delete_user(id)).await? {
+        let target = AuditTarget::new(ResourceType::Users, id).named(user.name);
+        let audit = self.audit_entry(caller, AuditAction::UserDelete, target);
+        if self.blocking(move |store| store.delete_user(id, Some(&audit))).await? {
             Ok(())
         } else {
             Err(user_not_found())
         }
     }
 
-    /// `POST /api/v2/users/{id}/password`: needs `write:users/<id>`; the rules are setup's.
+    /// `POST /api/v2/users/{id}/password`: needs `write:users/<id>`; the rules are setup's. The audit entry
+    /// (`user.password`) says whose password changed, never the password.
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     pub async fn set_password(&self, caller: &Caller, id: Id, request: PasswordRequest) -> Result<(), ServiceError> {
-        self.user_record(id).await?;
+        let user = self.user_record(id).await?;
         caller.check(&Permission::write(Resource::one(ResourceType::Users, id)))?;
         let password = request.password.unwrap_or_default();
         passwords::validate(&password)?;
         let hash = tokio::task::spawn_blocking(move || passwords::hash(&password))
             .await
             .map_err(|e| ServiceError::Internal(format!("password task failed: {e}")))??;
-        self.blocking(move |store| store.update_user(id, move |user| user.password_hash = Some(hash.clone())))
-            .await?
-            .ok_or_else(user_not_found)?;
+        let target = AuditTarget::new(ResourceType::Users, id).named(user.name);
+        let audit = self.audit_entry(caller, AuditAction::UserPassword, target);
+        self.blocking(move |store| {
+            store.update_user(id, move |user| user.password_hash = Some(hash.clone()), Some(&audit))
+        })
+        .await?
+        .ok_or_else(user_not_found)?;
         Ok(())
     }
 

@@ -6,11 +6,16 @@
 //! Every mutation is one write transaction committed durably (redb's default `Durability::Immediate`), so a record
 //! and its index entries appear and disappear together, and a failed write leaves the store as it was.
 //!
+//! The audit trail (`audit`) is a table of its own: a mutation given an [`AuditEntry`](model::AuditEntry) appends
+//! it in the same write transaction, only when the mutation changed something, so there is never a change without
+//! its entry nor an entry for a change that was rolled back.
+//!
 //! A full disk or read-only file makes writes fail with [`StoreError::Unavailable`] (nothing written) while reads
 //! go on; the store reopens the file once a probe write succeeds again.
 //!
 //! [`Store`] is synchronous; async callers go through the `service` crate. This crate knows nothing about HTTP.
 
+mod audit;
 mod bulk;
 mod codec;
 mod commit;
@@ -22,12 +27,13 @@ mod tenancy;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
 
-use model::{Authorization, Bucket, Id, Org, TokenHash, User};
+use model::{AuditEntry, Authorization, Bucket, Id, Org, TokenHash, User};
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction};
 
+pub use audit::{AuditFilter, AuditObserver};
 use codec::Record;
 pub use commit::CommitCounts;
 pub use error::{Conflict, StoreError};
@@ -48,6 +54,8 @@ pub struct Store {
     commits: commit::GroupCommit,
     /// The read transaction readers share until the next commit.
     snapshots: snapshot::Snapshots,
+    /// Sees each audit entry once committed (the stdout mirror).
+    audit_observer: OnceLock<AuditObserver>,
 }
 
 /// The open database: writable, read-only (the file or its directory refuses writes), or closed (a recovery
@@ -120,6 +128,7 @@ impl Store {
             last_recovery: Mutex::new(None),
             commits: commit::GroupCommit::default(),
             snapshots: snapshot::Snapshots::default(),
+            audit_observer: OnceLock::new(),
         }
     }
 
@@ -289,10 +298,11 @@ impl Store {
         Ok(users.is_empty()? && orgs.is_empty()?)
     }
 
-    /// Writes the setup user, org, buckets and operator token together, or nothing when setup already ran.
-    pub fn setup(&self, records: &SetupRecords) -> Result<(), StoreError> {
+    /// Writes the setup user, org, buckets and operator token together (with `audit`), or nothing when setup
+    /// already ran.
+    pub fn setup(&self, records: &SetupRecords, audit: Option<&AuditEntry>) -> Result<(), StoreError> {
         let records = records.clone();
-        self.write(move |txn| {
+        self.write_audited(audit, move |txn| {
             let users_empty = txn.open_table(USERS)?.is_empty()?;
             let orgs_empty = txn.open_table(ORGS)?.is_empty()?;
             if !(users_empty && orgs_empty) {
@@ -310,9 +320,9 @@ impl Store {
 
     // -- authorizations ------------------------------------------------------------------------------------------
 
-    pub fn create_authorization(&self, auth: &Authorization) -> Result<(), StoreError> {
+    pub fn create_authorization(&self, auth: &Authorization, audit: Option<&AuditEntry>) -> Result<(), StoreError> {
         let auth = auth.clone();
-        self.write(move |txn| put_authorization(txn, &auth))
+        self.write_audited(audit, move |txn| put_authorization(txn, &auth))
     }
 
     pub fn authorization(&self, id: Id) -> Result<Option<Authorization>, StoreError> {
@@ -415,13 +425,14 @@ impl Store {
         })
     }
 
-    /// Applies `change` to the record and stores it; `None` when there is no such authorization.
+    /// Applies `change` to the record and stores it (with `audit`); `None` when there is no such authorization.
     pub fn update_authorization(
         &self,
         id: Id,
         mut change: impl FnMut(&mut Authorization) + Send + 'static,
+        audit: Option<&AuditEntry>,
     ) -> Result<Option<Authorization>, StoreError> {
-        self.write(move |txn| {
+        self.write_audited(audit, move |txn| {
             let mut table = txn.open_table(AUTHORIZATIONS)?;
             let Some(mut auth) = get_record::<Authorization>(&table, id.get())? else {
                 return Ok(None);
@@ -432,9 +443,10 @@ impl Store {
         })
     }
 
-    /// Removes the record and all its index entries in one transaction; `false` when there was none.
-    pub fn delete_authorization(&self, id: Id) -> Result<bool, StoreError> {
-        self.write(move |txn| Ok(remove_authorization(txn, id)?.is_some()))
+    /// Removes the record and all its index entries (and appends `audit`) in one transaction; `false` when there
+    /// was none.
+    pub fn delete_authorization(&self, id: Id, audit: Option<&AuditEntry>) -> Result<bool, StoreError> {
+        self.write_audited(audit, move |txn| Ok(remove_authorization(txn, id)?.is_some()))
     }
 
     /// Drops every stored plaintext token (the hash stays), as InfluxDB does at start with hashed tokens on.
@@ -476,9 +488,9 @@ impl Store {
 
     // -- users ---------------------------------------------------------------------------------------------------
 
-    pub fn create_user(&self, user: &User) -> Result<(), StoreError> {
+    pub fn create_user(&self, user: &User, audit: Option<&AuditEntry>) -> Result<(), StoreError> {
         let user = user.clone();
-        self.write(move |txn| put_user(txn, &user))
+        self.write_audited(audit, move |txn| put_user(txn, &user))
     }
 
     pub fn user(&self, id: Id) -> Result<Option<User>, StoreError> {
@@ -503,9 +515,15 @@ impl Store {
     // -- orgs ----------------------------------------------------------------------------------------------------
 
     /// Creates an org with its buckets, and `owner` as its owner, in one transaction.
-    pub fn create_org(&self, org: &Org, buckets: &[Bucket], owner: Option<Id>) -> Result<(), StoreError> {
+    pub fn create_org(
+        &self,
+        org: &Org,
+        buckets: &[Bucket],
+        owner: Option<Id>,
+        audit: Option<&AuditEntry>,
+    ) -> Result<(), StoreError> {
         let (org, buckets) = (org.clone(), buckets.to_vec());
-        self.write(move |txn| {
+        self.write_audited(audit, move |txn| {
             put_org(txn, &org)?;
             if let Some(owner) = owner {
                 tenancy::put_member(txn, org.id, owner, Role::Owner)?;
@@ -535,9 +553,9 @@ impl Store {
 
     // -- buckets -------------------------------------------------------------------------------------------------
 
-    pub fn create_bucket(&self, bucket: &Bucket) -> Result<(), StoreError> {
+    pub fn create_bucket(&self, bucket: &Bucket, audit: Option<&AuditEntry>) -> Result<(), StoreError> {
         let bucket = bucket.clone();
-        self.write(move |txn| {
+        self.write_audited(audit, move |txn| {
             if txn.open_table(ORGS)?.get(bucket.org_id.get())?.is_none() {
                 return Err(StoreError::Conflict(Conflict::MissingOrg));
             }

@@ -1,14 +1,20 @@
 //! Sign-in sessions, keyed by the SHA-256 of the session key.
 
-use model::{Session, TokenHash};
+use model::{AuditEntry, Session, TokenHash};
 
 use crate::tables::SESSIONS;
 use crate::{Store, StoreError, decode, encode};
 
 impl Store {
-    pub fn create_session(&self, key: &TokenHash, session: &Session) -> Result<(), StoreError> {
+    /// Stores a session (and `audit`, the sign-in).
+    pub fn create_session(
+        &self,
+        key: &TokenHash,
+        session: &Session,
+        audit: Option<&AuditEntry>,
+    ) -> Result<(), StoreError> {
         let (key, session) = (*key, session.clone());
-        self.write(move |txn| {
+        self.write_audited(audit, move |txn| {
             txn.open_table(SESSIONS)?
                 .insert(key.as_bytes().as_slice(), encode(&session).as_slice())?;
             Ok(())
@@ -22,9 +28,11 @@ impl Store {
         found.map(|g| decode(g.value())).transpose()
     }
 
-    /// Removes a session; `false` when there was none.
-    pub fn delete_session(&self, key: &TokenHash) -> Result<bool, StoreError> {
+    /// Removes a session (and appends `audit`, the sign-out, if there was one); `false` when there was none.
+    pub fn delete_session(&self, key: &TokenHash, audit: Option<&AuditEntry>) -> Result<bool, StoreError> {
         let key = *key;
-        self.write(move |txn| Ok(txn.open_table(SESSIONS)?.remove(key.as_bytes().as_slice())?.is_some()))
+        self.write_audited(audit, move |txn| {
+            Ok(txn.open_table(SESSIONS)?.remove(key.as_bytes().as_slice())?.is_some())
+        })
     }
 }

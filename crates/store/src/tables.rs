@@ -37,6 +37,13 @@ pub(crate) const AUTHORIZATION_LAST_USED: TableDefinition<u64, i128> = TableDefi
 /// SHA-256 of a session key → the session, as JSON.
 pub(crate) const SESSIONS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("sessions");
 
+/// The audit trail: sequence number → the entry, as its wire JSON. Append-only; retention removes the oldest.
+pub(crate) const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
+/// (time in Unix nanoseconds, sequence number) → (): the order of pages, time filters and retention.
+pub(crate) const AUDIT_BY_TIME: TableDefinition<(i128, u64), ()> = TableDefinition::new("audit_by_time");
+/// `"next"` → the next sequence number, so that numbers are never reused.
+pub(crate) const AUDIT_SEQUENCE: TableDefinition<&str, u64> = TableDefinition::new("audit_sequence");
+
 /// Opens every table once so that read transactions never meet a missing one.
 pub(crate) fn create_all(txn: &WriteTransaction) -> Result<(), redb::Error> {
     txn.open_table(AUTHORIZATIONS)?;
@@ -55,5 +62,8 @@ pub(crate) fn create_all(txn: &WriteTransaction) -> Result<(), redb::Error> {
     txn.open_table(SESSIONS)?;
     txn.open_table(AUTHORIZATIONS_WITH_PLAINTEXT)?;
     txn.open_table(AUTHORIZATION_LAST_USED)?;
+    txn.open_table(AUDIT)?;
+    txn.open_table(AUDIT_BY_TIME)?;
+    txn.open_table(AUDIT_SEQUENCE)?;
     Ok(())
 }

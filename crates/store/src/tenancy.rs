@@ -2,7 +2,7 @@
 //! takes its buckets, members and authorizations with it; a user its memberships and authorizations. So a token
 //! whose org or user is gone is gone too, and can never work again.
 
-use model::{Bucket, Id, Org, User};
+use model::{AuditEntry, Bucket, Id, Org, User};
 use redb::{ReadableTable, WriteTransaction};
 
 use crate::tables::*;
@@ -55,13 +55,15 @@ fn pairs_with_role(table: &impl ReadableTable<(u64, u64), u8>, first: Id) -> Res
 }
 
 impl Store {
-    /// Applies `change` and stores the user, keeping the name index right. `None` when there is no such user.
+    /// Applies `change` and stores the user (with `audit`), keeping the name index right. `None` when there is
+    /// no such user.
     pub fn update_user(
         &self,
         id: Id,
         mut change: impl FnMut(&mut User) + Send + 'static,
+        audit: Option<&AuditEntry>,
     ) -> Result<Option<User>, StoreError> {
-        self.write(move |txn| {
+        self.write_audited(audit, move |txn| {
             let mut users = txn.open_table(USERS)?;
             let Some(mut user) = get_record::<User>(&users, id.get())? else {
                 return Ok(None);
@@ -81,9 +83,9 @@ impl Store {
         })
     }
 
-    /// Removes the user and its memberships. `false` when there was none.
-    pub fn delete_user(&self, id: Id) -> Result<bool, StoreError> {
-        self.write(move |txn| {
+    /// Removes the user and its memberships (with `audit`). `false` when there was none.
+    pub fn delete_user(&self, id: Id, audit: Option<&AuditEntry>) -> Result<bool, StoreError> {
+        self.write_audited(audit, move |txn| {
             let removed = txn
                 .open_table(USERS)?
                 .remove(id.get())?
@@ -100,13 +102,15 @@ impl Store {
         })
     }
 
-    /// Applies `change` and stores the org, keeping the name index right. `None` when there is no such org.
+    /// Applies `change` and stores the org (with `audit`), keeping the name index right. `None` when there is no
+    /// such org.
     pub fn update_org(
         &self,
         id: Id,
         mut change: impl FnMut(&mut Org) + Send + 'static,
+        audit: Option<&AuditEntry>,
     ) -> Result<Option<Org>, StoreError> {
-        self.write(move |txn| {
+        self.write_audited(audit, move |txn| {
             let mut orgs = txn.open_table(ORGS)?;
             let Some(mut org) = get_record::<Org>(&orgs, id.get())? else {
                 return Ok(None);
@@ -126,9 +130,10 @@ impl Store {
         })
     }
 
-    /// Removes the org with its buckets, memberships and authorizations. `false` when there was none.
-    pub fn delete_org(&self, id: Id) -> Result<bool, StoreError> {
-        self.write(move |txn| {
+    /// Removes the org with its buckets, memberships and authorizations (with `audit`). `false` when there was
+    /// none.
+    pub fn delete_org(&self, id: Id, audit: Option<&AuditEntry>) -> Result<bool, StoreError> {
+        self.write_audited(audit, move |txn| {
             let removed = txn
                 .open_table(ORGS)?
                 .remove(id.get())?
@@ -161,9 +166,9 @@ impl Store {
         })
     }
 
-    /// Gives `user` a role in `org` (replacing any role it had). Both must exist.
-    pub fn add_member(&self, org: Id, user: Id, role: Role) -> Result<(), StoreError> {
-        self.write(move |txn| {
+    /// Gives `user` a role in `org` (replacing any role it had), with `audit`. Both must exist.
+    pub fn add_member(&self, org: Id, user: Id, role: Role, audit: Option<&AuditEntry>) -> Result<(), StoreError> {
+        self.write_audited(audit, move |txn| {
             if txn.open_table(ORGS)?.get(org.get())?.is_none() {
                 return Err(StoreError::Conflict(Conflict::MissingOrg));
             }
@@ -174,9 +179,9 @@ impl Store {
         })
     }
 
-    /// Takes `role` away from `user` in `org`; `false` when the user did not have that role there.
-    pub fn remove_member(&self, org: Id, user: Id, role: Role) -> Result<bool, StoreError> {
-        self.write(move |txn| {
+    /// Takes `role` away from `user` in `org` (with `audit`); `false` when the user did not have that role there.
+    pub fn remove_member(&self, org: Id, user: Id, role: Role, audit: Option<&AuditEntry>) -> Result<bool, StoreError> {
+        self.write_audited(audit, move |txn| {
             let current = txn
                 .open_table(ORG_MEMBERS)?
                 .get((org.get(), user.get()))?

@@ -28,11 +28,11 @@ fn auth(n: u64, user: u64, org: u64, token: &str) -> Authorization {
 #[test]
 fn delete_removes_record_and_token_index_together() {
     let store = Store::in_memory().unwrap();
-    store.create_authorization(&auth(1, 10, 20, "t1")).unwrap();
+    store.create_authorization(&auth(1, 10, 20, "t1"), None).unwrap();
     let hash = Token::new("t1").hash();
     assert_eq!(store.authorization_by_token(&hash).unwrap().unwrap().id, id(1));
 
-    assert!(store.delete_authorization(id(1)).unwrap());
+    assert!(store.delete_authorization(id(1), None).unwrap());
 
     assert!(store.authorization_by_token(&hash).unwrap().is_none());
     assert!(store.authorization(id(1)).unwrap().is_none());
@@ -45,14 +45,14 @@ fn delete_removes_record_and_token_index_together() {
             .unwrap()
             .is_empty()
     );
-    assert!(!store.delete_authorization(id(1)).unwrap());
+    assert!(!store.delete_authorization(id(1), None).unwrap());
 }
 
 #[test]
 fn duplicate_token_is_refused_and_nothing_is_written() {
     let store = Store::in_memory().unwrap();
-    store.create_authorization(&auth(1, 10, 20, "same")).unwrap();
-    let err = store.create_authorization(&auth(2, 11, 21, "same")).unwrap_err();
+    store.create_authorization(&auth(1, 10, 20, "same"), None).unwrap();
+    let err = store.create_authorization(&auth(2, 11, 21, "same"), None).unwrap_err();
     assert!(matches!(err, StoreError::Conflict(Conflict::TokenExists)));
     assert!(store.authorization(id(2)).unwrap().is_none());
     assert!(
@@ -69,9 +69,9 @@ fn duplicate_token_is_refused_and_nothing_is_written() {
 #[test]
 fn filters_by_user_and_org_and_both() {
     let store = Store::in_memory().unwrap();
-    store.create_authorization(&auth(1, 10, 20, "a")).unwrap();
-    store.create_authorization(&auth(2, 10, 21, "b")).unwrap();
-    store.create_authorization(&auth(3, 11, 20, "c")).unwrap();
+    store.create_authorization(&auth(1, 10, 20, "a"), None).unwrap();
+    store.create_authorization(&auth(2, 10, 21, "b"), None).unwrap();
+    store.create_authorization(&auth(3, 11, 20, "c"), None).unwrap();
     let ids = |f| {
         store
             .authorizations(f)
@@ -107,7 +107,7 @@ fn filters_by_user_and_org_and_both() {
 #[test]
 fn forgetting_plaintext_keeps_the_hash_lookup() {
     let store = Store::in_memory().unwrap();
-    store.create_authorization(&auth(1, 10, 20, "secret")).unwrap();
+    store.create_authorization(&auth(1, 10, 20, "secret"), None).unwrap();
     assert_eq!(store.forget_plaintext_tokens().unwrap(), 1);
     let found = store
         .authorization_by_token(&Token::new("secret").hash())
@@ -135,10 +135,10 @@ fn user_names_are_unique() {
         password_hash: None,
         instance_owner: false,
     };
-    store.create_user(&user).unwrap();
+    store.create_user(&user, None).unwrap();
     let again = User { id: id(2), ..user };
     assert!(matches!(
-        store.create_user(&again),
+        store.create_user(&again, None),
         Err(StoreError::Conflict(Conflict::UserName))
     ));
     assert_eq!(store.user_by_name("u").unwrap().unwrap().id, id(1));
@@ -188,7 +188,7 @@ fn concurrent_writes_share_one_commit() {
             let handles: Vec<_> = (1..=20u64)
                 .map(|n| {
                     let store = Arc::clone(&store);
-                    scope.spawn(move || store.create_authorization(&auth(n, 10, 20, &format!("token-{n}"))))
+                    scope.spawn(move || store.create_authorization(&auth(n, 10, 20, &format!("token-{n}")), None))
                 })
                 .collect();
             handles.into_iter().map(|h| h.join().unwrap()).collect::<Vec<_>>()
@@ -211,7 +211,7 @@ fn concurrent_writes_share_one_commit() {
 #[test]
 fn a_failing_write_in_a_batch_fails_alone_and_leaves_nothing() {
     let store = Arc::new(Store::in_memory().unwrap());
-    store.create_authorization(&auth(100, 10, 20, "taken")).unwrap();
+    store.create_authorization(&auth(100, 10, 20, "taken"), None).unwrap();
 
     let results = with_writers_queued_behind_a_leader(&store, 10, || {
         std::thread::scope(|scope| {
@@ -224,7 +224,7 @@ fn a_failing_write_in_a_batch_fails_alone_and_leaves_nothing() {
                     } else {
                         format!("token-{n}")
                     };
-                    scope.spawn(move || (n, store.create_authorization(&auth(n, 10, 20, &token))))
+                    scope.spawn(move || (n, store.create_authorization(&auth(n, 10, 20, &token), None)))
                 })
                 .collect();
             handles.into_iter().map(|h| h.join().unwrap()).collect::<Vec<_>>()
@@ -257,7 +257,7 @@ fn each_writer_gets_the_result_of_its_own_write() {
     let store = Arc::new(Store::in_memory().unwrap());
     for n in 1..=8u64 {
         store
-            .create_authorization(&auth(n, 10, 20, &format!("token-{n}")))
+            .create_authorization(&auth(n, 10, 20, &format!("token-{n}")), None)
             .unwrap();
     }
     // Deletes of existing and missing records, queued together: each answer is its own.
@@ -266,7 +266,7 @@ fn each_writer_gets_the_result_of_its_own_write() {
             let handles: Vec<_> = (1..=16u64)
                 .map(|n| {
                     let store = Arc::clone(&store);
-                    scope.spawn(move || (n, store.delete_authorization(id(n)).unwrap()))
+                    scope.spawn(move || (n, store.delete_authorization(id(n), None).unwrap()))
                 })
                 .collect();
             handles.into_iter().map(|h| h.join().unwrap()).collect::<Vec<_>>()
@@ -282,7 +282,7 @@ fn records_written_as_json_by_earlier_versions_are_read_and_rewritten_in_binary(
     let store = Store::in_memory().unwrap();
     let old = auth(7, 10, 20, "old-json-token");
     // What an earlier version left: the record as JSON, with its indexes.
-    store.create_authorization(&old).unwrap();
+    store.create_authorization(&old, None).unwrap();
     store
         .write_alone(|txn| {
             let json = serde_json::to_vec(&old).unwrap();
@@ -310,7 +310,7 @@ fn records_written_as_json_by_earlier_versions_are_read_and_rewritten_in_binary(
     assert_eq!(found.as_ref(), Some(&old));
 
     store
-        .update_authorization(id(7), |a| a.description = "changed".into())
+        .update_authorization(id(7), |a| a.description = "changed".into(), None)
         .unwrap();
     assert_eq!(raw(&store)[0], 1, "rewritten in the binary form");
     assert_eq!(store.authorization(id(7)).unwrap().unwrap().description, "changed");
@@ -319,13 +319,13 @@ fn records_written_as_json_by_earlier_versions_are_read_and_rewritten_in_binary(
 #[test]
 fn a_snapshot_is_shared_until_a_commit_and_never_outlives_an_acknowledged_write() {
     let store = Store::in_memory().unwrap();
-    store.create_authorization(&auth(1, 10, 20, "shared")).unwrap();
+    store.create_authorization(&auth(1, 10, 20, "shared"), None).unwrap();
     let hash = Token::new("shared").hash();
     let first = store.snapshot().unwrap();
     let second = store.snapshot().unwrap();
     assert!(Arc::ptr_eq(&first.0, &second.0), "no write in between: one transaction");
 
-    assert!(store.delete_authorization(id(1)).unwrap());
+    assert!(store.delete_authorization(id(1), None).unwrap());
 
     // Anyone asking after the delete was answered reads a new transaction, which no longer has the token...
     let after = store.snapshot().unwrap();

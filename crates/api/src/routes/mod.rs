@@ -1,5 +1,6 @@
 //! One router function per resource.
 
+pub(crate) mod audit;
 pub(crate) mod authorizations;
 pub(crate) mod authz_check;
 pub(crate) mod session;

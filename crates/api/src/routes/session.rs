@@ -51,8 +51,8 @@ async fn sign_in(
         return Err(ApiError::TooManyFailures);
     }
     let attempt = match basic_credentials(&headers) {
-        Some((user, password)) => app.service.sign_in(user, password).await,
-        None => Err(AuthenticationError::UnknownToken),
+        Some((user, password)) => app.service.sign_in(user, password, address).await,
+        None => Err(app.service.sign_in_without_credentials(address)),
     };
     if matches!(attempt, Err(AuthenticationError::UnknownToken)) {
         app.auth_failures.record(address, per_minute);
@@ -65,9 +65,15 @@ async fn sign_in(
     Ok(response)
 }
 
-async fn sign_out(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+async fn sign_out(
+    State(app): State<AppState>,
+    remote: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     if let Some(key) = session_key(&headers) {
-        app.service.sign_out(key).await?;
+        app.service
+            .sign_out(key, remote.map(|Extension(info)| info.0.ip()))
+            .await?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(header::SET_COOKIE, cookie("", 0)?);

@@ -1,9 +1,11 @@
 //! `GET|POST /api/v2/setup`: onboarding, without a token.
 
-use axum::Router;
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
 use axum::response::IntoResponse;
 use axum::routing::get;
+use axum::{Extension, Router};
 use http::StatusCode;
 use model::wire::{SetupAllowed, SetupRequest};
 
@@ -25,7 +27,12 @@ async fn allowed(State(app): State<AppState>) -> Result<impl IntoResponse, ApiEr
 
 async fn setup(
     State(app): State<AppState>,
+    remote: Option<Extension<ConnectInfo<SocketAddr>>>,
     JsonBody(request): JsonBody<SetupRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    Ok(Pretty(StatusCode::CREATED, app.service.setup(request).await?))
+    let remote = remote.map(|Extension(info)| info.0.ip());
+    Ok(Pretty(
+        StatusCode::CREATED,
+        app.service.setup_from(request, remote).await?,
+    ))
 }
