@@ -14,6 +14,7 @@
 mod bulk;
 mod error;
 mod sessions;
+mod stats;
 mod tables;
 mod tenancy;
 
@@ -28,6 +29,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use error::{Conflict, StoreError};
+pub use stats::{CommitSnapshot, HistogramSnapshot, LATENCY_BUCKETS, LatencyHistogram, RecordCounts};
 use tables::*;
 pub use tenancy::Role;
 
@@ -40,6 +42,8 @@ pub struct Store {
     /// Set when a write failed for I/O reasons (disk full, read-only): redb then refuses writes until reopened.
     poisoned: AtomicBool,
     last_recovery: Mutex<Option<Instant>>,
+    /// Commits counted and timed, for `/metrics`.
+    commit_stats: stats::CommitStats,
 }
 
 /// The open database: writable, read-only (the file or its directory refuses writes), or closed (a recovery
@@ -110,6 +114,7 @@ impl Store {
             path,
             poisoned: AtomicBool::new(false),
             last_recovery: Mutex::new(None),
+            commit_stats: stats::CommitStats::default(),
         }
     }
 
@@ -138,7 +143,10 @@ impl Store {
             let txn = db.begin_write()?;
             // On error the transaction is dropped uncommitted, which aborts it: nothing of a failed write is kept.
             let out = f(&txn)?;
-            txn.commit()?;
+            let started = Instant::now();
+            let committed = txn.commit();
+            self.commit_stats.record_commit(started.elapsed(), committed.is_ok());
+            committed?;
             Ok(out)
         })();
         if let Err(StoreError::Unavailable(reason)) = &result
