@@ -3,7 +3,8 @@
 //! # Layout
 //! - [`Service`]: the handle; cheap to clone. Its methods live in one module per resource:
 //!   [`authenticate`](Service::authenticate) in `caller`, authorizations in `authorizations`, orgs, users, buckets in
-//!   `orgs`, `users`, `buckets`, onboarding in `setup`, sign-in sessions in `sessions`, `--seed` in `seed`.
+//!   `orgs`, `users`, `buckets`, onboarding in `setup`, sign-in sessions in `sessions`, `--seed` in `seed`, the
+//!   store's figures for `/metrics` in `stats`.
 //! - [`Caller`]: who is asking, and the permission check InfluxDB runs against the record being touched.
 //! - [`ServiceError`]: what went wrong, in InfluxDB's terms (code + message); the API maps it to HTTP.
 //!
@@ -23,6 +24,7 @@ mod query;
 mod seed;
 mod sessions;
 mod setup;
+mod stats;
 mod users;
 mod views;
 
@@ -37,7 +39,9 @@ pub use caller::{AuthenticationError, Caller, Credential};
 pub use error::ServiceError;
 pub use orgs::OrgQuery;
 pub use seed::{Seed, SeedReport};
+pub use stats::StoreFigures;
 pub use store::Role;
+pub use store::{CommitSnapshot, HistogramSnapshot, LATENCY_BUCKETS, LatencyHistogram, RecordCounts};
 pub use users::UserQuery;
 
 /// Where "now" comes from, so tests can pin `createdAt`.

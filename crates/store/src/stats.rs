@@ -209,8 +209,13 @@ mod tests {
             created_at: now,
             expires_at: now,
         };
-        store.create_session(&model::Token::new("key").hash(), &session).unwrap();
-        assert!(store.create_user(&user).is_err(), "a duplicate name is refused before the commit");
+        store
+            .create_session(&model::Token::new("key").hash(), &session)
+            .unwrap();
+        assert!(
+            store.create_user(&user).is_err(),
+            "a duplicate name is refused before the commit"
+        );
 
         let counts = store.record_counts().unwrap();
         assert_eq!((counts.users, counts.sessions, counts.authorizations), (1, 1, 0));
