@@ -90,10 +90,12 @@ impl Server {
     }
 }
 
+type Labels = BTreeMap<String, String>;
+
 /// One parsed exposition: samples by name and labels, and the `# TYPE` of each family.
 struct Scrape {
     text: String,
-    samples: HashMap<String, Vec<(BTreeMap<String, String>, f64)>>,
+    samples: HashMap<String, Vec<(Labels, f64)>>,
     types: HashMap<String, String>,
 }
 
@@ -154,7 +156,7 @@ impl Scrape {
         found.first().copied().unwrap_or(0.0)
     }
 
-    fn series(&self, name: &str) -> &[(BTreeMap<String, String>, f64)] {
+    fn series(&self, name: &str) -> &[(Labels, f64)] {
         self.samples.get(name).map_or(&[], Vec::as_slice)
     }
 
