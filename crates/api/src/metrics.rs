@@ -227,7 +227,7 @@ impl Metrics {
             out,
             "influx_authz_auth_failures_total",
             "counter",
-            "Requests refused for an unknown, deleted or missing token or session, or a wrong sign-in.",
+            "Requests refused for an unknown, deleted or missing token or session, or a failed sign-in.",
         );
         let _ = writeln!(out, "influx_authz_auth_failures_total {}", auth_failures.total());
         header(
