@@ -16,6 +16,7 @@ mod extensions;
 mod fuzz;
 mod fuzz_corpus;
 mod limits;
+mod metrics;
 mod people;
 mod process;
 mod seed;

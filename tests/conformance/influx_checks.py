@@ -14,6 +14,12 @@ Loaded by run.sh through SCHEMATHESIS_HOOKS; each check is enabled by name in --
                            not before createdAt, a 201 keeps the expiresAt asked for, and a paged list
                            (limit/offset/after) holds at most `limit` records, with links.next only
                            on a full page and never without paging parameters
+  influx_metrics_format    every GET /metrics 200 parses with the Prometheus project's own parser
+                           (prometheus_client.parser), has the families and types README promises,
+                           consistent histograms (ascending le, cumulative, +Inf == _count), only
+                           known labels, route labels that are templates, and none of the run's IDs;
+                           run.sh also checks the final exposition, with the operator token, once
+                           (python influx_checks.py metrics FILE SECRET...)
   influx_reached_success   the run reached the success status of the core token operations at least
                            once, so a green run cannot come from error paths alone (PUT
                            /api/v2/me/password included: its 204 needs session cookie + Basic)
@@ -27,6 +33,7 @@ import re
 from datetime import datetime
 
 import schemathesis
+from prometheus_client.parser import text_string_to_metric_families
 
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{86}==")
 DOCUMENTED_METHODS = {"GET", "HEAD", "POST", "PATCH", "DELETE"}
@@ -271,6 +278,74 @@ def influx_session_cookie(ctx, response, case):
         raise AssertionError(f"signout set a non-empty session cookie: {cookie!r}")
 
 
+# /metrics: family (as the parser names it: a counter without "_total") -> type.
+METRIC_FAMILIES = {
+    "influx_authz_http_requests": "counter",
+    "influx_authz_http_request_duration_seconds": "histogram",
+    "influx_authz_authentications": "counter",
+    "influx_authz_auth_failures": "counter",
+    "influx_authz_auth_rate_limited": "counter",
+    "influx_authz_store_records": "gauge",
+    "influx_authz_store_file_bytes": "gauge",
+    "influx_authz_last_used_pending": "gauge",
+    "influx_authz_store_commits": "counter",
+    "influx_authz_store_commit_duration_seconds": "histogram",
+}
+METRIC_LABELS = {"method", "route", "status", "le", "credential", "outcome", "kind"}
+# An ID (16 hex digits) as a path segment: a raw path, which a route label must never be.
+RAW_ID_SEGMENT = re.compile(r"/[0-9a-fA-F]{16}(/|$)")
+
+
+def check_metrics_exposition(text: str, secrets=()) -> None:
+    """Raise AssertionError (or the parser's ValueError) unless `text` is the exposition we promise."""
+    families = {family.name: family for family in text_string_to_metric_families(text)}
+    for name, kind in METRIC_FAMILIES.items():
+        if name not in families:
+            raise AssertionError(f"/metrics lacks {name}")
+        if families[name].type != kind:
+            raise AssertionError(f"/metrics: {name} is a {families[name].type}, expected a {kind}")
+    for family in families.values():
+        buckets = {}
+        counts = {}
+        for sample in family.samples:
+            unknown = set(sample.labels) - METRIC_LABELS
+            if unknown:
+                raise AssertionError(f"/metrics: {sample.name} has unexpected labels {sorted(unknown)}")
+            route = sample.labels.get("route")
+            if route is not None and not (route in ("unmatched", "other") or route.startswith("/")):
+                raise AssertionError(f"/metrics: route label {route!r} is not a route template")
+            if route is not None and ("?" in route or RAW_ID_SEGMENT.search(route)):
+                raise AssertionError(f"/metrics: route label {route!r} is a raw path")
+            if sample.value < 0:
+                raise AssertionError(f"/metrics: {sample.name} {sample.labels} is negative")
+            key = tuple(sorted((k, v) for k, v in sample.labels.items() if k != "le"))
+            if sample.name.endswith("_bucket"):
+                le = sample.labels["le"]
+                buckets.setdefault(key, []).append((float("inf") if le == "+Inf" else float(le), sample.value))
+            elif sample.name.endswith("_count") and family.type == "histogram":
+                counts[key] = sample.value
+        for key, series in buckets.items():
+            bounds = [le for le, _ in series]
+            values = [value for _, value in series]
+            if bounds != sorted(bounds) or bounds[-1] != float("inf"):
+                raise AssertionError(f"/metrics: {family.name} {key}: le not ascending to +Inf: {bounds}")
+            if values != sorted(values):
+                raise AssertionError(f"/metrics: {family.name} {key}: buckets are not cumulative: {values}")
+            if counts.get(key) != values[-1]:
+                raise AssertionError(f"/metrics: {family.name} {key}: _count {counts.get(key)} != +Inf {values[-1]}")
+    for secret in [*PROTECTED_IDS, *secrets]:
+        if secret and secret in text:
+            raise AssertionError(f"/metrics shows {secret[:6]}...")
+
+
+@schemathesis.check
+def influx_metrics_format(ctx, response, case):
+    """Every exposition parses and keeps its promises (see check_metrics_exposition)."""
+    if case.path != "/metrics" or case.method.upper() != "GET" or response.status_code != 200:
+        return
+    check_metrics_exposition(response.content.decode("utf-8"))
+
+
 # Operations whose success status a 25-example run reliably reaches (run.sh seeds spare
 # authorizations, users, orgs and memberships for the by-ID routes, and the spec's links chain
 # creations into the by-ID operations); label -> success status.
@@ -329,3 +404,14 @@ class influx_reached_success:  # noqa: N801 - the check's name is the class name
         if missing:
             raise AssertionError("never got the success status from: " + ", ".join(
                 f"{label} ({MUST_SUCCEED[label]})" for label in missing))
+
+
+if __name__ == "__main__":
+    import sys
+
+    # python influx_checks.py metrics FILE [SECRET...]: check one saved exposition (run.sh, after the run).
+    if len(sys.argv) < 3 or sys.argv[1] != "metrics":
+        sys.exit("usage: influx_checks.py metrics FILE [SECRET...]")
+    with open(sys.argv[2], encoding="utf-8") as exposition:
+        check_metrics_exposition(exposition.read(), sys.argv[3:])
+    print("metrics exposition: ok")

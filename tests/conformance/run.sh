@@ -14,7 +14,8 @@
 #      PUT /api/v2/me/password) from changing. PUT /api/v2/me/password is sent with the operator's
 #      session cookie (run.sh signs in first) and Basic auth; its 401/403/204 outcomes are also
 #      checked once with curl before schemathesis starts;
-#   4. check that the operator token still works afterwards.
+#   4. check that the operator token still works afterwards, and that GET /metrics parses with the
+#      Prometheus project's parser (prometheus_client) and names no token, user, org or ID.
 #
 # Needs: pip install -r tests/conformance/requirements.txt; curl; a built server.
 # Env:
@@ -377,7 +378,7 @@ if [[ -n "${SCHEMATHESIS_MAX_TIME:-}" ]]; then TIME_ARGS=(--max-time "$SCHEMATHE
 CHECKS="not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance"
 # Contract rules the spec cannot express (tests/conformance/influx_checks.py).
 CHECKS="$CHECKS,influx_build_headers,influx_error_header,influx_empty_204,influx_token_exposure,influx_session_cookie"
-CHECKS="$CHECKS,influx_token_extensions,influx_reached_success"
+CHECKS="$CHECKS,influx_token_extensions,influx_metrics_format,influx_reached_success"
 export SCHEMATHESIS_HOOKS="$ROOT/tests/conformance/influx_checks.py"
 export INFLUX_CONFORMANCE_HASHED_TOKENS="$HASHED_TOKENS"
 export INFLUX_CONFORMANCE_PROTECTED_IDS="$AUTH_ID,$USER_ID,$ORG_ID,$BUCKET_ID"
@@ -433,6 +434,15 @@ if ((FIXTURES_OK)); then
     pass "operator's user and setup org unchanged after the run"
 else
     fail "operator's user and setup org unchanged after the run:$FIXTURE_DETAIL"
+fi
+# The exposition after the whole run (every route, status and outcome the run produced), through the
+# Prometheus project's own parser; it must not show the operator token, user or org names either.
+METRICS_STATUS="$(curl -s -o "$WORK/metrics.txt" -w '%{http_code}' "$BASE/metrics")"
+if [[ "$METRICS_STATUS" == "200" ]] && "$PY" "$ROOT/tests/conformance/influx_checks.py" metrics "$WORK/metrics.txt" \
+    "$OPERATOR_TOKEN" "$OPERATOR_USER" "conformance-org" "conformance-bucket" "$SESSION" >"$WORK/metrics-check.log" 2>&1; then
+    pass "GET /metrics after the run parses with prometheus_client and shows no token, name or ID"
+else
+    fail "GET /metrics after the run ($METRICS_STATUS): $(tail -n 3 "$WORK/metrics-check.log" 2>/dev/null)"
 fi
 if ! kill -0 "$SERVER_PID" 2>/dev/null; then
     fail "server still running after the run"

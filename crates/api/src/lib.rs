@@ -10,6 +10,8 @@
 //!   response.
 //! - `middleware`: token and session authentication, CORS, and the JSON 405.
 //! - `guard`: the per-request deadline, and counting (optionally rate-limiting) failed authentications.
+//! - `metrics`: the counters and histograms of `GET /metrics` (requests by route and status, latency,
+//!   authentication outcomes) and the one place that writes the Prometheus text.
 //! - `routes/ui`: the embedded API Tokens page at `/`.
 //! - `routes/authz_check`: `/api/v2/authz/check` for reverse proxies (an extension), and [`request_token`], the
 //!   credential forms it reads (also used by the `authz-layer` crate).
@@ -21,6 +23,7 @@
 mod error;
 mod extract;
 mod guard;
+mod metrics;
 mod middleware;
 mod routes;
 
@@ -35,6 +38,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use error::{ApiError, ErrorCode};
 pub use guard::{AuthFailures, RequestLimits};
+pub use metrics::Metrics;
 pub use routes::authz_check::{PERMISSION_HEADER, request_token};
 
 /// The InfluxDB version we answer as.
@@ -46,6 +50,7 @@ pub struct AppState {
     pub service: Service,
     pub limits: RequestLimits,
     pub auth_failures: std::sync::Arc<AuthFailures>,
+    pub metrics: std::sync::Arc<Metrics>,
     pub started: time::OffsetDateTime,
     pub started_at: Instant,
 }
@@ -62,14 +67,17 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::tenants::routes())
         .merge(routes::ui::routes())
         .fallback(routes::system::path_not_found)
+        .layer(metrics::RouteLayer(std::sync::Arc::clone(&state.metrics)))
         .layer(axum::extract::DefaultBodyLimit::max(state.limits.max_body_bytes))
         .with_state(state)
 }
 
-/// The complete HTTP service: every request gets the build headers; a trailing slash is stripped; the token is
-/// checked before routing (so an unknown path without a token is 401, as in InfluxDB); then the router runs.
+/// The complete HTTP service: every request is timed and counted for `/metrics` and gets the build headers; a
+/// trailing slash is stripped; the token is checked before routing (so an unknown path without a token is 401, as
+/// in InfluxDB); then the router runs.
 pub fn app(state: AppState) -> Router {
     let inner = router(state.clone());
+    let track = metrics::TrackLayer(std::sync::Arc::clone(&state.metrics));
     // Outermost first: CORS answers a preflight before any token check.
     let authenticated = ServiceBuilder::new()
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard::deadline))
@@ -78,6 +86,7 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state, middleware::authenticate))
         .service(inner);
     let normalized = ServiceBuilder::new()
+        .layer(track)
         .layer(NormalizePathLayer::trim_trailing_slash())
         .service(authenticated);
     Router::new()

@@ -9,6 +9,7 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use model::Token;
 use service::AuthenticationError;
 
+use crate::metrics::{Credential, Outcome};
 use crate::{ApiError, AppState};
 
 /// Paths under the v2 API that need no token (`http/platform_handler.go`).
@@ -60,13 +61,17 @@ pub(crate) async fn authenticate(State(state): State<AppState>, mut request: Req
     if let Some(address) = address
         && state.auth_failures.is_blocked(address, per_minute)
     {
+        state
+            .metrics
+            .authentication(credential_of(request.headers()), Outcome::RateLimited);
         return ApiError::TooManyFailures.into_response();
     }
-    let caller = match (bearer_token(request.headers()), session_key(request.headers())) {
-        (Some(token), _) => state.service.authenticate(token).await,
-        (None, Some(key)) => state.service.authenticate_session(key).await,
-        (None, None) => Err(AuthenticationError::UnknownToken),
+    let (credential, caller) = match (bearer_token(request.headers()), session_key(request.headers())) {
+        (Some(token), _) => (Credential::Token, state.service.authenticate(token).await),
+        (None, Some(key)) => (Credential::Session, state.service.authenticate_session(key).await),
+        (None, None) => (Credential::None, Err(AuthenticationError::UnknownToken)),
     };
+    state.metrics.authenticated(credential, &caller);
     match caller {
         Ok(mut caller) => {
             caller.remote = address;
@@ -81,6 +86,17 @@ pub(crate) async fn authenticate(State(state): State<AppState>, mut request: Req
             }
             ApiError::from(error).into_response()
         }
+    }
+}
+
+/// Which credential [`authenticate`] would use, for counting a request refused before looking at it.
+fn credential_of(headers: &HeaderMap) -> Credential {
+    if bearer_token(headers).is_some() {
+        Credential::Token
+    } else if session_key(headers).is_some() {
+        Credential::Session
+    } else {
+        Credential::None
     }
 }
 

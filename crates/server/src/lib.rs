@@ -79,6 +79,7 @@ impl App {
             service: service.clone(),
             limits: config.request_limits(),
             auth_failures: Arc::new(AuthFailures::default()),
+            metrics: Arc::default(),
             started: time::OffsetDateTime::now_utc(),
             started_at: Instant::now(),
         };

@@ -6,6 +6,7 @@
 //!   `orgs`, `users`, `buckets`, onboarding in `setup`, sign-in sessions in `sessions`, `--seed` in `seed`, the
 //!   audit trail in `audit` (each change hands its entry to the store, which writes it in the change's transaction;
 //!   failed authentications and sign-ins are buffered and flushed by [`Service::flush_audit`]).
+//!   store's figures for `/metrics` in `stats`.
 //! - [`Caller`]: who is asking, and the permission check InfluxDB runs against the record being touched.
 //! - [`check_access`](Service::check_access) in `access`: may this token do all of these things? The one decision
 //!   behind the proxy check endpoint and the `authz-layer` tower layer.
@@ -29,6 +30,7 @@ mod query;
 mod seed;
 mod sessions;
 mod setup;
+mod stats;
 mod users;
 mod views;
 
@@ -44,7 +46,9 @@ pub use caller::{AuthenticationError, Caller, Credential};
 pub use error::ServiceError;
 pub use orgs::OrgQuery;
 pub use seed::{Seed, SeedReport};
+pub use stats::StoreFigures;
 pub use store::Role;
+pub use store::{CommitSnapshot, HistogramSnapshot, LATENCY_BUCKETS, LatencyHistogram, RecordCounts};
 pub use users::UserQuery;
 
 /// Where "now" comes from, so tests can pin `createdAt`.

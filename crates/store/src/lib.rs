@@ -22,6 +22,7 @@ mod commit;
 mod error;
 mod sessions;
 mod snapshot;
+mod stats;
 mod tables;
 mod tenancy;
 
@@ -38,6 +39,7 @@ use codec::Record;
 pub use commit::CommitCounts;
 pub use error::{Conflict, StoreError};
 pub use snapshot::Snapshot;
+pub use stats::{CommitSnapshot, HistogramSnapshot, LATENCY_BUCKETS, LatencyHistogram, RecordCounts};
 use tables::*;
 pub use tenancy::Role;
 
@@ -56,6 +58,8 @@ pub struct Store {
     snapshots: snapshot::Snapshots,
     /// Sees each audit entry once committed (the stdout mirror).
     audit_observer: OnceLock<AuditObserver>,
+    /// Commits counted and timed, for `/metrics`.
+    commit_stats: stats::CommitStats,
 }
 
 /// The open database: writable, read-only (the file or its directory refuses writes), or closed (a recovery
@@ -129,6 +133,7 @@ impl Store {
             commits: commit::GroupCommit::default(),
             snapshots: snapshot::Snapshots::default(),
             audit_observer: OnceLock::new(),
+            commit_stats: stats::CommitStats::default(),
         }
     }
 
@@ -227,7 +232,10 @@ impl Store {
         };
         let txn = db.begin_write()?;
         let out = f(&txn)?;
-        txn.commit()?;
+        let started = Instant::now();
+        let committed = txn.commit();
+        self.commit_stats.record_commit(started.elapsed(), committed.is_ok());
+        committed?;
         // Before the write is answered: every reader from now on must see it.
         self.snapshots.invalidate();
         Ok(out)

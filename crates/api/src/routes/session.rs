@@ -11,6 +11,7 @@ use base64::engine::general_purpose::STANDARD;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use service::AuthenticationError;
 
+use crate::metrics::{Credential, Outcome};
 use crate::middleware::{SESSION_COOKIE, session_key};
 use crate::{ApiError, AppState};
 
@@ -48,12 +49,14 @@ async fn sign_in(
     let address = remote.map(|Extension(info)| info.0.ip());
     let per_minute = app.limits.auth_failures_per_minute;
     if address.is_some_and(|a| app.auth_failures.is_blocked(a, per_minute)) {
+        app.metrics.authentication(Credential::Password, Outcome::RateLimited);
         return Err(ApiError::TooManyFailures);
     }
     let attempt = match basic_credentials(&headers) {
         Some((user, password)) => app.service.sign_in(user, password, address).await,
         None => Err(app.service.sign_in_without_credentials(address)),
     };
+    app.metrics.authenticated(Credential::Password, &attempt);
     if matches!(attempt, Err(AuthenticationError::UnknownToken)) {
         app.auth_failures.record(address, per_minute);
     }

@@ -34,22 +34,15 @@ fn json_text(status: StatusCode, text: String) -> Response {
     response
 }
 
-/// Prometheus text format: failed authentications (never with the token), and how many were rate-limited.
+/// Prometheus text format: requests by route and status and their latency, authentication outcomes, the store's
+/// size and commit latency (see `metrics`). Nothing in it names a token, a user, an ID or a raw path.
 async fn metrics(State(app): State<AppState>) -> Response {
-    let body = format!(
-        "# HELP influx_authz_auth_failures_total Requests refused for an unknown, deleted or missing token or session.\n\
-         # TYPE influx_authz_auth_failures_total counter\n\
-         influx_authz_auth_failures_total {}\n\
-         # HELP influx_authz_auth_rate_limited_total Requests refused with 429 after too many failed authentications.\n\
-         # TYPE influx_authz_auth_rate_limited_total counter\n\
-         influx_authz_auth_rate_limited_total {}\n",
-        app.auth_failures.total(),
-        app.auth_failures.limited(),
-    );
+    let store = app.service.store_figures().await;
+    let body = app.metrics.render(&app.auth_failures, &store);
     let mut response = (StatusCode::OK, body).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; version=0.0.4"),
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
     );
     response
 }

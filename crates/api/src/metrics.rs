@@ -1,0 +1,743 @@
+//! What `GET /metrics` exports, counted on the request path at the cost of a few relaxed atomic additions, and the
+//! one place that writes the Prometheus text format.
+//!
+//! - [`TrackLayer`] wraps the whole service (outside authentication, which runs before routing): it times each
+//!   request and counts it by method, route and status.
+//! - [`RouteLayer`] sits on every route of the router (`Router::layer`). It learns its route's template from
+//!   axum's `MatchedPath` on its first request and keeps the slot index, then marks each response with it, so
+//!   the outer layer knows the route without a lookup or a lock. A response with no mark (a 404, or a request
+//!   refused before routing: 401, 403 `User is inactive`, 429, 408, a CORS preflight) counts as
+//!   `route="unmatched"`.
+//! - Authentication outcomes are fed by the token middleware and by sign-in.
+//!
+//! Labels are only ever a method from a fixed list, a route template, a status code or a fixed word: never a raw
+//! path (IDs), a query, a header, a token or a name.
+
+use std::fmt::Write as _;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::task::{Context, Poll, ready};
+use std::time::{Duration, Instant};
+
+use axum::extract::{MatchedPath, Request};
+use axum::response::Response;
+use http::Method;
+use service::{AuthenticationError, HistogramSnapshot, LatencyHistogram, StoreFigures};
+
+use crate::AuthFailures;
+
+/// Route slots; the first is `unmatched`, the last `other` (only if there were ever more route templates).
+const MAX_ROUTES: usize = 64;
+const UNMATCHED: u16 = 0;
+const OVERFLOW: u16 = (MAX_ROUTES - 1) as u16;
+/// The `method` label values; any other method counts as `other`.
+const METHODS: [&str; 8] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"];
+/// Distinct statuses kept per method and route; more would count as `status="other"`.
+const STATUSES: usize = 16;
+
+/// The server's counters. Shared by the layers, the middleware and the `/metrics` handler.
+pub struct Metrics {
+    /// Route templates by slot, in the order first seen (slot 0 is `unmatched`).
+    route_names: Mutex<Vec<Box<str>>>,
+    /// Per route slot and method: statuses and latency, allocated on first use.
+    series: Vec<[OnceLock<Box<Series>>; METHODS.len()]>,
+    /// How many times a route layer resolved its template (once per route and method, by design).
+    resolutions: AtomicU64,
+    authentications: [[AtomicU64; Outcome::ALL.len()]; Credential::ALL.len()],
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self {
+            route_names: Mutex::new(vec!["unmatched".into()]),
+            series: (0..MAX_ROUTES).map(|_| Default::default()).collect(),
+            resolutions: AtomicU64::new(0),
+            authentications: Default::default(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
+
+#[derive(Default)]
+struct Series {
+    statuses: [StatusCount; STATUSES],
+    other_status: AtomicU64,
+    latency: LatencyHistogram,
+}
+
+/// One status code (0 while the slot is free) and how many responses had it.
+#[derive(Default)]
+struct StatusCount {
+    code: AtomicU16,
+    count: AtomicU64,
+}
+
+impl Series {
+    fn count_status(&self, status: u16) {
+        for slot in &self.statuses {
+            let mut code = slot.code.load(Ordering::Relaxed);
+            if code == 0 {
+                // Claim the free slot, unless another request just took it (for this status or another).
+                code = match slot
+                    .code
+                    .compare_exchange(0, status, Ordering::Relaxed, Ordering::Relaxed)
+                {
+                    Ok(_) => status,
+                    Err(taken) => taken,
+                };
+            }
+            if code == status {
+                slot.count.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+        }
+        self.other_status.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+impl Metrics {
+    fn record_request(&self, route: u16, method: usize, status: u16, elapsed: Duration) {
+        let series = self.series[usize::from(route)][method].get_or_init(Box::default);
+        series.count_status(status);
+        series.latency.observe(elapsed);
+    }
+
+    /// The slot of a route template, given one on first sight (under the lock: once per route and method).
+    fn route_slot(&self, template: Option<&MatchedPath>) -> u16 {
+        self.resolutions.fetch_add(1, Ordering::Relaxed);
+        let Some(template) = template.map(MatchedPath::as_str) else {
+            return UNMATCHED;
+        };
+        let mut names = self.route_names.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(slot) = names.iter().position(|name| &**name == template) {
+            return u16::try_from(slot).unwrap_or(OVERFLOW);
+        }
+        if names.len() >= usize::from(OVERFLOW) {
+            return OVERFLOW;
+        }
+        names.push(template.into());
+        u16::try_from(names.len() - 1).unwrap_or(OVERFLOW)
+    }
+
+    /// Counts one authentication attempt.
+    pub(crate) fn authentication(&self, credential: Credential, outcome: Outcome) {
+        self.authentications[credential as usize][outcome as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts the outcome of an authentication that was attempted.
+    pub(crate) fn authenticated<T>(&self, credential: Credential, result: &Result<T, AuthenticationError>) {
+        self.authentication(credential, Outcome::of(result));
+    }
+
+    /// The whole exposition, in the Prometheus text format (version 0.0.4).
+    pub(crate) fn render(&self, auth_failures: &AuthFailures, store: &StoreFigures) -> String {
+        let mut out = String::with_capacity(16 * 1024);
+        self.render_http(&mut out);
+        self.render_authentications(&mut out, auth_failures);
+        render_store(&mut out, store);
+        out
+    }
+
+    fn render_http(&self, out: &mut String) {
+        let mut routes: Vec<(String, usize)> = {
+            let names = self.route_names.lock().unwrap_or_else(PoisonError::into_inner);
+            names
+                .iter()
+                .enumerate()
+                .map(|(slot, name)| (name.to_string(), slot))
+                .collect()
+        };
+        routes.push(("other".into(), usize::from(OVERFLOW)));
+        routes.sort();
+        // One read of every series, so the counter and the histogram come from the same moment.
+        let mut rows = Vec::new();
+        for (name, slot) in &routes {
+            for (method, cell) in METHODS.iter().zip(&self.series[*slot]) {
+                let Some(series) = cell.get() else { continue };
+                let mut statuses: Vec<(String, u64)> = series
+                    .statuses
+                    .iter()
+                    .map(|s| (s.code.load(Ordering::Relaxed), s.count.load(Ordering::Relaxed)))
+                    .filter(|(code, _)| *code != 0)
+                    .map(|(code, count)| (code.to_string(), count))
+                    .collect();
+                statuses.sort();
+                let other = series.other_status.load(Ordering::Relaxed);
+                if other > 0 {
+                    statuses.push(("other".into(), other));
+                }
+                rows.push((
+                    labels(&[("method", method), ("route", name)]),
+                    statuses,
+                    series.latency.snapshot(),
+                ));
+            }
+        }
+        header(
+            out,
+            "influx_authz_http_requests_total",
+            "counter",
+            "HTTP requests answered, by method, route template (or unmatched) and status.",
+        );
+        for (labels, statuses, _) in &rows {
+            for (status, count) in statuses {
+                let _ = writeln!(
+                    out,
+                    "influx_authz_http_requests_total{{{labels},status=\"{status}\"}} {count}"
+                );
+            }
+        }
+        header(
+            out,
+            "influx_authz_http_request_duration_seconds",
+            "histogram",
+            "Time from receiving a request to its response headers, by method and route template (or unmatched).",
+        );
+        for (labels, _, latency) in &rows {
+            histogram(out, "influx_authz_http_request_duration_seconds", labels, latency);
+        }
+    }
+
+    fn render_authentications(&self, out: &mut String, auth_failures: &AuthFailures) {
+        header(
+            out,
+            "influx_authz_authentications_total",
+            "counter",
+            "Authentication attempts by credential (token, session cookie, sign-in password, none) and outcome.",
+        );
+        for credential in Credential::ALL {
+            for outcome in Outcome::ALL.into_iter().filter(|o| credential.may_end(*o)) {
+                let count = self.authentications[credential as usize][outcome as usize].load(Ordering::Relaxed);
+                let _ = writeln!(
+                    out,
+                    "influx_authz_authentications_total{{credential=\"{}\",outcome=\"{}\"}} {count}",
+                    credential.label(),
+                    outcome.label(),
+                );
+            }
+        }
+        header(
+            out,
+            "influx_authz_auth_failures_total",
+            "counter",
+            "Requests refused for an unknown, deleted or missing token or session, or a failed sign-in.",
+        );
+        let _ = writeln!(out, "influx_authz_auth_failures_total {}", auth_failures.total());
+        header(
+            out,
+            "influx_authz_auth_rate_limited_total",
+            "counter",
+            "Requests refused with 429 after too many failed authentications.",
+        );
+        let _ = writeln!(out, "influx_authz_auth_rate_limited_total {}", auth_failures.limited());
+    }
+}
+
+fn render_store(out: &mut String, store: &StoreFigures) {
+    if let Some(records) = store.records {
+        header(
+            out,
+            "influx_authz_store_records",
+            "gauge",
+            "Records in the store, by kind.",
+        );
+        for (kind, count) in [
+            ("authorizations", records.authorizations),
+            ("users", records.users),
+            ("orgs", records.orgs),
+            ("buckets", records.buckets),
+            ("sessions", records.sessions),
+        ] {
+            let _ = writeln!(out, "influx_authz_store_records{{kind=\"{kind}\"}} {count}");
+        }
+    }
+    if let Some(bytes) = store.file_bytes {
+        header(
+            out,
+            "influx_authz_store_file_bytes",
+            "gauge",
+            "Size of the database file.",
+        );
+        let _ = writeln!(out, "influx_authz_store_file_bytes {bytes}");
+    }
+    header(
+        out,
+        "influx_authz_last_used_pending",
+        "gauge",
+        "Tokens whose last use is held in memory, not yet written to the store.",
+    );
+    let _ = writeln!(out, "influx_authz_last_used_pending {}", store.last_used_pending);
+    header(
+        out,
+        "influx_authz_store_commits_total",
+        "counter",
+        "Write transactions committed (ok) or whose commit failed (error).",
+    );
+    let _ = writeln!(
+        out,
+        "influx_authz_store_commits_total{{outcome=\"ok\"}} {}",
+        store.commits.ok
+    );
+    let _ = writeln!(
+        out,
+        "influx_authz_store_commits_total{{outcome=\"error\"}} {}",
+        store.commits.failed
+    );
+    header(
+        out,
+        "influx_authz_store_commit_duration_seconds",
+        "histogram",
+        "Time the store's durable commits took.",
+    );
+    histogram(
+        out,
+        "influx_authz_store_commit_duration_seconds",
+        "",
+        &store.commits.latency,
+    );
+}
+
+fn header(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+}
+
+/// `a="x",b="y"`, with the values escaped as the text format wants.
+fn labels(pairs: &[(&str, &str)]) -> String {
+    let mut out = String::new();
+    for (i, (name, value)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(name);
+        out.push_str("=\"");
+        for c in value.chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '"' => out.push_str("\\\""),
+                '\n' => out.push_str("\\n"),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+    }
+    out
+}
+
+fn histogram(out: &mut String, name: &str, labels: &str, snapshot: &HistogramSnapshot) {
+    let sep = if labels.is_empty() { "" } else { "," };
+    for (le, count) in snapshot.cumulative() {
+        let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"{le}\"}} {count}");
+    }
+    let braced = if labels.is_empty() {
+        String::new()
+    } else {
+        format!("{{{labels}}}")
+    };
+    let _ = writeln!(out, "{name}_sum{braced} {}", snapshot.sum_seconds());
+    let _ = writeln!(out, "{name}_count{braced} {}", snapshot.count());
+}
+
+fn method_slot(method: &Method) -> usize {
+    match *method {
+        Method::GET => 0,
+        Method::HEAD => 1,
+        Method::POST => 2,
+        Method::PUT => 3,
+        Method::PATCH => 4,
+        Method::DELETE => 5,
+        Method::OPTIONS => 6,
+        _ => 7,
+    }
+}
+
+/// What a request authenticated with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Credential {
+    /// `Authorization: Token|Bearer …`.
+    Token,
+    /// The session cookie.
+    Session,
+    /// `POST /api/v2/signin`'s Basic user name and password.
+    Password,
+    /// Nothing usable.
+    None,
+}
+
+impl Credential {
+    const ALL: [Self; 4] = [Self::Token, Self::Session, Self::Password, Self::None];
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Token => "token",
+            Self::Session => "session",
+            Self::Password => "password",
+            Self::None => "none",
+        }
+    }
+
+    /// Whether an attempt with this credential can end so (the rest are not written out).
+    fn may_end(self, outcome: Outcome) -> bool {
+        match self {
+            Self::Token => true,
+            // An expired session is deleted and answered as unknown.
+            Self::Session | Self::Password => outcome != Outcome::Expired,
+            Self::None => matches!(outcome, Outcome::Unknown | Outcome::RateLimited),
+        }
+    }
+}
+
+/// How an authentication attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Success,
+    /// No such token or session (never existed, deleted, expired session), no credential, or a wrong password.
+    Unknown,
+    /// The token's `expiresAt` has passed.
+    Expired,
+    /// The user is inactive or gone.
+    InactiveUser,
+    /// Refused with 429 before looking, after too many failures from the address.
+    RateLimited,
+    /// The store could not be read.
+    Error,
+}
+
+impl Outcome {
+    const ALL: [Self; 6] = [
+        Self::Success,
+        Self::Unknown,
+        Self::Expired,
+        Self::InactiveUser,
+        Self::RateLimited,
+        Self::Error,
+    ];
+
+    fn of<T>(result: &Result<T, AuthenticationError>) -> Self {
+        match result {
+            Ok(_) => Self::Success,
+            Err(AuthenticationError::UnknownToken) => Self::Unknown,
+            Err(AuthenticationError::Expired) => Self::Expired,
+            Err(AuthenticationError::InactiveUser) => Self::InactiveUser,
+            Err(AuthenticationError::Service(_)) => Self::Error,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Unknown => "unknown",
+            Self::Expired => "expired",
+            Self::InactiveUser => "inactive_user",
+            Self::RateLimited => "rate_limited",
+            Self::Error => "error",
+        }
+    }
+}
+
+// -- the outer layer: time and count every request -------------------------------------------------------------
+
+/// Times and counts every request; put it outside everything else.
+#[derive(Clone)]
+pub(crate) struct TrackLayer(pub(crate) Arc<Metrics>);
+
+impl<S> tower::Layer<S> for TrackLayer {
+    type Service = Track<S>;
+
+    fn layer(&self, inner: S) -> Track<S> {
+        Track {
+            inner,
+            metrics: Arc::clone(&self.0),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub(crate) struct Track<S> {
+    inner: S,
+    metrics: Arc<Metrics>,
+}
+
+impl<S, B> tower::Service<http::Request<B>> for Track<S>
+where
+    S: tower::Service<http::Request<B>, Response = Response>,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = TrackFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        TrackFuture {
+            method: method_slot(request.method()),
+            started: Instant::now(),
+            metrics: Arc::clone(&self.metrics),
+            inner: self.inner.call(request),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    pub(crate) struct TrackFuture<F> {
+        #[pin]
+        inner: F,
+        metrics: Arc<Metrics>,
+        method: usize,
+        started: Instant,
+    }
+}
+
+impl<F, E> Future for TrackFuture<F>
+where
+    F: Future<Output = Result<Response, E>>,
+{
+    type Output = Result<Response, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let result = ready!(this.inner.poll(cx));
+        if let Ok(response) = &result {
+            let route = response
+                .extensions()
+                .get::<RouteMark>()
+                .map_or(UNMATCHED, |mark| mark.0);
+            this.metrics
+                .record_request(route, *this.method, response.status().as_u16(), this.started.elapsed());
+        }
+        Poll::Ready(result)
+    }
+}
+
+// -- the route layer: tell the outer layer which route answered ------------------------------------------------
+
+/// The route slot of the route that answered, in the response's extensions.
+#[derive(Debug, Clone, Copy)]
+struct RouteMark(u16);
+
+/// Marks each response with its route's slot. For `Router::layer`, which gives every route (and method, and the
+/// fallback) its own service: each resolves its template once and keeps it.
+#[derive(Clone)]
+pub(crate) struct RouteLayer(pub(crate) Arc<Metrics>);
+
+impl<S> tower::Layer<S> for RouteLayer {
+    type Service = MarkRoute<S>;
+
+    fn layer(&self, inner: S) -> MarkRoute<S> {
+        MarkRoute {
+            inner,
+            slot: Arc::new(RouteSlot {
+                metrics: Arc::clone(&self.0),
+                slot: OnceLock::new(),
+            }),
+        }
+    }
+}
+
+struct RouteSlot {
+    metrics: Arc<Metrics>,
+    slot: OnceLock<u16>,
+}
+
+#[derive(Clone)]
+pub(crate) struct MarkRoute<S> {
+    inner: S,
+    slot: Arc<RouteSlot>,
+}
+
+impl<S> tower::Service<Request> for MarkRoute<S>
+where
+    S: tower::Service<Request, Response = Response>,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = MarkFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let cell = &self.slot;
+        let slot = *cell
+            .slot
+            .get_or_init(|| cell.metrics.route_slot(request.extensions().get::<MatchedPath>()));
+        MarkFuture {
+            inner: self.inner.call(request),
+            slot,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    pub(crate) struct MarkFuture<F> {
+        #[pin]
+        inner: F,
+        slot: u16,
+    }
+}
+
+impl<F, E> Future for MarkFuture<F>
+where
+    F: Future<Output = Result<Response, E>>,
+{
+    type Output = Result<Response, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let mut result = ready!(this.inner.poll(cx));
+        if let Ok(response) = &mut result
+            && *this.slot != UNMATCHED
+        {
+            response.extensions_mut().insert(RouteMark(*this.slot));
+        }
+        Poll::Ready(result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::Router;
+    use axum::routing::get;
+    use http::StatusCode;
+    use tower::ServiceExt as _;
+
+    fn figures() -> StoreFigures {
+        StoreFigures {
+            records: None,
+            file_bytes: None,
+            commits: service::CommitSnapshot {
+                ok: 3,
+                failed: 1,
+                latency: LatencyHistogram::default().snapshot(),
+            },
+            last_used_pending: 2,
+        }
+    }
+
+    /// The two layers as `api::app` uses them, around a small router.
+    fn app(metrics: &Arc<Metrics>) -> Router {
+        let router = Router::new()
+            .route(
+                "/things/{id}",
+                get(|| async { "thing" }).post(|| async { StatusCode::CREATED }),
+            )
+            .route("/other", get(|| async { StatusCode::NO_CONTENT }))
+            .fallback(|| async { StatusCode::NOT_FOUND })
+            .layer(RouteLayer(Arc::clone(metrics)))
+            .with_state(());
+        Router::new().fallback_service(
+            tower::ServiceBuilder::new()
+                .layer(TrackLayer(Arc::clone(metrics)))
+                .service(router),
+        )
+    }
+
+    async fn send(app: &Router, method: Method, path: &str) -> StatusCode {
+        let request = http::Request::builder()
+            .method(method)
+            .uri(path)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        app.clone().oneshot(request).await.unwrap().status()
+    }
+
+    #[tokio::test]
+    async fn requests_are_counted_by_template_and_each_route_resolves_once() {
+        let metrics = Arc::new(Metrics::default());
+        let app = app(&metrics);
+        for id in 0..5 {
+            assert_eq!(send(&app, Method::GET, &format!("/things/{id}")).await, StatusCode::OK);
+        }
+        assert_eq!(send(&app, Method::POST, "/things/9").await, StatusCode::CREATED);
+        assert_eq!(send(&app, Method::GET, "/other").await, StatusCode::NO_CONTENT);
+        assert_eq!(
+            send(&app, Method::DELETE, "/things/1").await,
+            StatusCode::METHOD_NOT_ALLOWED
+        );
+        assert_eq!(send(&app, Method::GET, "/nope/123").await, StatusCode::NOT_FOUND);
+        assert_eq!(send(&app, Method::GET, "/nope/456").await, StatusCode::NOT_FOUND);
+
+        let text = metrics.render(&AuthFailures::default(), &figures());
+        for line in [
+            r#"influx_authz_http_requests_total{method="GET",route="/things/{id}",status="200"} 5"#,
+            r#"influx_authz_http_requests_total{method="POST",route="/things/{id}",status="201"} 1"#,
+            r#"influx_authz_http_requests_total{method="DELETE",route="/things/{id}",status="405"} 1"#,
+            r#"influx_authz_http_requests_total{method="GET",route="/other",status="204"} 1"#,
+            r#"influx_authz_http_requests_total{method="GET",route="unmatched",status="404"} 2"#,
+            r#"influx_authz_http_request_duration_seconds_count{method="GET",route="/things/{id}"} 5"#,
+            r#"influx_authz_http_request_duration_seconds_bucket{method="GET",route="/things/{id}",le="+Inf"} 5"#,
+        ] {
+            assert!(text.lines().any(|l| l == line), "missing {line} in\n{text}");
+        }
+        assert!(!text.contains("/things/1") && !text.contains("/nope"), "{text}");
+        // GET and POST of /things/{id}, its 405, GET /other, the fallback: five services, one resolution each.
+        assert_eq!(metrics.resolutions.load(Ordering::Relaxed), 5);
+        for _ in 0..3 {
+            send(&app, Method::GET, "/things/1").await;
+            send(&app, Method::GET, "/nope").await;
+        }
+        assert_eq!(
+            metrics.resolutions.load(Ordering::Relaxed),
+            5,
+            "no lookup after the first request"
+        );
+    }
+
+    #[test]
+    fn statuses_beyond_the_slots_count_as_other_and_nothing_is_lost() {
+        let series = Series::default();
+        for status in 200..(200 + STATUSES as u16 + 2) {
+            series.count_status(status);
+        }
+        series.count_status(200);
+        let kept: u64 = series.statuses.iter().map(|s| s.count.load(Ordering::Relaxed)).sum();
+        assert_eq!(kept, STATUSES as u64 + 1);
+        assert_eq!(series.other_status.load(Ordering::Relaxed), 2);
+    }
+
+    #[test]
+    fn authentication_outcomes_and_store_figures_are_written_out() {
+        let metrics = Metrics::default();
+        metrics.authentication(Credential::Token, Outcome::Expired);
+        metrics.authentication(Credential::Token, Outcome::Expired);
+        metrics.authentication(Credential::None, Outcome::RateLimited);
+        let text = metrics.render(&AuthFailures::default(), &figures());
+        for line in [
+            r#"influx_authz_authentications_total{credential="token",outcome="expired"} 2"#,
+            r#"influx_authz_authentications_total{credential="none",outcome="rate_limited"} 1"#,
+            r#"influx_authz_authentications_total{credential="session",outcome="success"} 0"#,
+            r#"influx_authz_store_commits_total{outcome="ok"} 3"#,
+            r#"influx_authz_store_commits_total{outcome="error"} 1"#,
+            r#"influx_authz_store_commit_duration_seconds_bucket{le="+Inf"} 0"#,
+            "influx_authz_store_commit_duration_seconds_count 0",
+            "influx_authz_last_used_pending 2",
+            "influx_authz_auth_failures_total 0",
+        ] {
+            assert!(text.lines().any(|l| l == line), "missing {line} in\n{text}");
+        }
+        assert!(!text.contains(r#"credential="none",outcome="success""#));
+        assert!(
+            !text.contains("influx_authz_store_records"),
+            "no counts when the store was unreadable"
+        );
+        assert!(!text.contains("influx_authz_store_file_bytes"), "no file in memory");
+    }
+
+    #[test]
+    fn label_values_are_escaped() {
+        assert_eq!(
+            labels(&[("a", "x\"y\\z\n"), ("b", "{id}")]),
+            r#"a="x\"y\\z\n",b="{id}""#
+        );
+    }
+}
