@@ -144,6 +144,13 @@ impl ApiError {
     }
 }
 
+/// InfluxDB's error body, `{"code","message"}` in that order.
+#[derive(serde::Serialize)]
+struct ErrorBody<'a> {
+    code: &'static str,
+    message: &'a str,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let code = self.code();
@@ -153,9 +160,12 @@ impl IntoResponse for ApiError {
         } else {
             self.message()
         };
-        let body = serde_json::json!({ "code": code.as_str(), "message": message });
+        let body = ErrorBody {
+            code: code.as_str(),
+            message: &message,
+        };
         let text = if self.is_middleware_error() {
-            body.to_string().into_bytes()
+            serde_json::to_vec(&body).unwrap_or_default()
         } else {
             crate::extract::to_tabbed_json(&body)
         };

@@ -1,4 +1,4 @@
-//! Request-level protections: a deadline per request, and counting (and optionally rate-limiting, per client
+//! Request-level protections: the limits (the deadline itself is applied in `middleware::gate`), and counting (and optionally rate-limiting, per client
 //! address) failed authentications. Nothing here ever sees or records a token.
 
 use std::collections::HashMap;
@@ -6,12 +6,6 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-
-use axum::extract::{Request, State};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-
-use crate::{ApiError, AppState};
 
 /// Request-level limits.
 #[derive(Debug, Clone, Copy)]
@@ -84,13 +78,5 @@ impl AuthFailures {
             *entry = (Instant::now(), 0);
         }
         entry.1 = entry.1.saturating_add(1);
-    }
-}
-
-/// Answers 408 when a request (reading its body included) takes longer than the limit.
-pub(crate) async fn deadline(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    match tokio::time::timeout(state.limits.request_timeout, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => ApiError::RequestTimeout.into_response(),
     }
 }

@@ -8,8 +8,8 @@
 //! - `error`: [`ApiError`], the one place that writes InfluxDB's `{"code","message"}` body.
 //! - `extract`: body, query and path extractors whose rejections are InfluxDB errors, and the tab-indented JSON
 //!   response.
-//! - `middleware`: token and session authentication, CORS, and the JSON 405.
-//! - `guard`: the per-request deadline, and counting (optionally rate-limiting) failed authentications.
+//! - `middleware`: the one layer before routing: deadline, CORS, token and session authentication, the JSON 405.
+//! - `guard`: request limits, and counting (optionally rate-limiting) failed authentications.
 //! - `metrics`: the counters and histograms of `GET /metrics` (requests by route and status, latency,
 //!   authentication outcomes) and the one place that writes the Prometheus text.
 //! - `routes/ui`: the embedded API Tokens page at `/`.
@@ -78,12 +78,8 @@ pub fn router(state: AppState) -> Router {
 pub fn app(state: AppState) -> Router {
     let inner = router(state.clone());
     let track = metrics::TrackLayer(std::sync::Arc::clone(&state.metrics));
-    // Outermost first: CORS answers a preflight before any token check.
     let authenticated = ServiceBuilder::new()
-        .layer(axum::middleware::from_fn_with_state(state.clone(), guard::deadline))
-        .layer(axum::middleware::from_fn(middleware::cors))
-        .layer(axum::middleware::map_response(middleware::json_method_not_allowed))
-        .layer(axum::middleware::from_fn_with_state(state, middleware::authenticate))
+        .layer(axum::middleware::from_fn_with_state(state, middleware::gate))
         .service(inner);
     let normalized = ServiceBuilder::new()
         .layer(track)

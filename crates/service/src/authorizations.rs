@@ -439,15 +439,13 @@ impl Service {
     /// `GET /api/v2/authorizations/{id}`.
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     pub async fn get_authorization(&self, caller: &Caller, id: Id) -> Result<AuthorizationView, ServiceError> {
-        let caller = caller.clone();
-        let service = self.clone();
-        self.read_inline(move |store| {
+        self.read_inline(|store| {
             let mut names = Names::new(store)?;
             let auth = names.snapshot().authorization(id)?.ok_or_else(not_found)?;
             record_checks(Action::Read, &auth)
                 .iter()
                 .try_for_each(|p| caller.check(p))?;
-            service.view_with(&mut names, &auth)
+            self.view_with(&mut names, &auth)
         })
     }
 
