@@ -1097,3 +1097,34 @@ fn no_token_password_or_session_key_is_in_the_trail_the_mirror_or_the_file() {
     }
     assert!(!answer.contains("token="), "a query string is in the trail");
 }
+
+#[tokio::test]
+async fn the_proxy_check_records_refused_credentials_but_not_missing_permissions() {
+    let app = TestApp::spawn().await;
+    let org = app.org_id().await;
+    let (_, reader) = app
+        .create_token(json!({"orgID": org, "permissions": bucket_read(&org)}))
+        .await;
+    let check = |token: &str| {
+        app.client
+            .get(app.url("/api/v2/authz/check?permission=write:orgs/0000000000000001/buckets"))
+            .header("Authorization", format!("Token {token}"))
+            .send()
+    };
+    // The 403 first: had it been recorded, it would be flushed no later than the 401 that follows.
+    assert_eq!(check(&reader).await.unwrap().status(), 403);
+    assert_eq!(check("not-a-real-proxied-token").await.unwrap().status(), 401);
+
+    let entry = wait_for(&app, "action=authentication", |e| {
+        e["reason"] == "unknown or deleted token"
+    })
+    .await;
+    assert_eq!(entry["remote"], "127.0.0.1");
+    let all = audit(&app, "action=authentication").await;
+    assert_eq!(all.len(), 1, "the 403 is not an authentication failure: {all:#?}");
+    assert!(
+        !serde_json::to_string(&all)
+            .unwrap()
+            .contains("not-a-real-proxied-token")
+    );
+}

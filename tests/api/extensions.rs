@@ -161,6 +161,31 @@ async fn last_use_is_shown_at_once_and_kept_across_restarts() {
 }
 
 #[tokio::test]
+async fn with_last_use_tracking_off_no_use_is_recorded() {
+    let clock: std::sync::Arc<dyn server::Clock> = std::sync::Arc::new(server::SystemClock);
+    let app = TestApp::spawn_custom(
+        tempfile::tempdir().unwrap(),
+        Options::default(),
+        |config| config.track_last_used = false,
+        clock,
+    )
+    .await;
+    let org = app.org_id().await;
+    let (id, token) = app
+        .create_token(json!({"orgID": org, "permissions": bucket_read(&org)}))
+        .await;
+    assert_eq!(app.get("/api/v2/buckets", &token).await.status(), 200);
+
+    let found = json_of(
+        app.get(&format!("/api/v2/authorizations/{id}"), OPERATOR_TOKEN).await,
+        200,
+    )
+    .await;
+    // With tracking on, the use would show at once (the last test): here there is none, pending or written.
+    assert!(found.get("lastUsedAt").is_none(), "{found}");
+}
+
+#[tokio::test]
 async fn lists_page_with_limit_and_after_and_filter_by_status_and_description() {
     let app = TestApp::spawn().await;
     let org = app.org_id().await;

@@ -72,6 +72,12 @@ pub struct Config {
           default_value = "false", default_missing_value = "true")]
     pub allow_client_tokens: bool,
 
+    /// Record when each token was last used (`lastUsedAt`, kept in memory and written every 2 s). With false,
+    /// nothing is recorded.
+    #[arg(long, env = "INFLUX_AUTHZ_TRACK_LAST_USED", value_parser = BoolishValueParser::new(), num_args = 0..=1,
+          default_value = "true", default_missing_value = "true")]
+    pub track_last_used: bool,
+
     /// A YAML or JSON file of orgs, users, buckets and tokens to create at start if missing (see the README).
     #[arg(long, env = "INFLUX_AUTHZ_SEED")]
     pub seed: Option<PathBuf>,

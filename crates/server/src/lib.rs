@@ -65,6 +65,7 @@ impl App {
             hashed_tokens: config.use_hashed_tokens,
             session_length: time::Duration::minutes(i64::from(config.session_length)),
             allow_client_tokens: config.allow_client_tokens,
+            track_last_used: config.track_last_used,
         };
         let service = Service::new(Arc::new(store), clock, options)?;
         spawn_last_used_flusher(&service);

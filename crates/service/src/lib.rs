@@ -75,6 +75,9 @@ pub struct Options {
     pub session_length: time::Duration,
     /// Honour a `token` in `POST /api/v2/authorizations` bodies (InfluxDB ignores it).
     pub allow_client_tokens: bool,
+    /// Record when each token was last used (`lastUsedAt`). Off: nothing is recorded, and `lastUsedAt` keeps
+    /// whatever was recorded before.
+    pub track_last_used: bool,
 }
 
 impl Default for Options {
@@ -83,6 +86,7 @@ impl Default for Options {
             hashed_tokens: true,
             session_length: time::Duration::minutes(60),
             allow_client_tokens: false,
+            track_last_used: true,
         }
     }
 }
@@ -153,6 +157,9 @@ impl Service {
     }
 
     fn note_use(&self, id: model::Id, at: OffsetDateTime) {
+        if !self.inner.options.track_last_used {
+            return;
+        }
         if let Ok(mut pending) = self.inner.last_used.lock() {
             pending.insert(id, at);
         }

@@ -16,7 +16,7 @@ use axum::routing::any;
 use axum::{Extension, Router};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
 use model::{Permission, Token};
-use service::{AuthenticationError, Caller, Credential};
+use service::{Attempt, AuthenticationError, Caller, Credential};
 
 use crate::middleware::bearer_token;
 use crate::routes::session::basic_credentials;
@@ -86,16 +86,21 @@ async fn decide(
     if address.is_some_and(|a| app.auth_failures.is_blocked(a, per_minute)) {
         return Err(ApiError::TooManyFailures);
     }
-    let decision = match forwarded_token(headers, query) {
-        Some(token) => app.service.check_access(token, required).await,
+    let token = forwarded_token(headers, query);
+    let decision = match &token {
+        Some(token) => app.service.check_access(token.clone(), required).await,
         None => Err(AuthenticationError::UnknownToken),
     };
     match decision {
         Ok(caller) => allowed(app, &caller).await,
         Err(error) => {
+            // A refused credential is recorded like one the token middleware refuses (a missing permission is not
+            // an authentication failure: the token was good).
+            let attempt = token.as_ref().map_or(Attempt::Nothing, Attempt::Token);
+            app.service.audit_failed_authentication(attempt, address, &error);
             if matches!(error, AuthenticationError::UnknownToken) {
                 app.auth_failures.record(address, per_minute);
-                tracing::info!(remote = ?address, "authentication failed (authz check)");
+                tracing::debug!(remote = ?address, "authentication failed (authz check)");
             }
             Err(error.into())
         }
