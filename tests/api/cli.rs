@@ -539,6 +539,11 @@ fn errors_are_one_line_with_a_non_zero_exit_and_change_nothing() {
     .fails_with("check --host, INFLUX_HOST");
     app.run(&["auth", "list", "--host", &app.host(), "--token", "wrong"], &[])
         .fails_with("401 Unauthorized: unauthorized access (check --token");
+    // Generated tokens are URL-safe base64, so one in 64 starts with '-': it is still a value.
+    for flag in ["--token", "-t"] {
+        app.run(&["auth", "list", "--host", &app.host(), flag, "-Xwrong"], &[])
+            .fails_with("401 Unauthorized: unauthorized access (check --token");
+    }
     app.run(&["auth", "list", "--host", &app.host()], &[])
         .fails_with("401 Unauthorized");
     app.auth("delete", &["--id", "0000000000000001"])

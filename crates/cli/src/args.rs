@@ -181,7 +181,7 @@ pub struct CommonArgs {
     pub print: PrintArgs,
 
     /// Authentication token [default: the active config's token]
-    #[arg(long, short = 't', env = "INFLUX_TOKEN", hide_env_values = true)]
+    #[arg(long, short = 't', env = "INFLUX_TOKEN", hide_env_values = true, allow_hyphen_values = true)]
     pub token: Option<String>,
 }
 
@@ -210,7 +210,7 @@ pub struct CreateArgs {
     pub user: Option<String>,
 
     /// Token description
-    #[arg(long, short = 'd')]
+    #[arg(long, short = 'd', allow_hyphen_values = true)]
     pub description: Option<String>,
 
     /// Grant read on one bucket, by ID (repeatable)
@@ -275,7 +275,7 @@ pub struct ListArgs {
     pub unused_since: Option<String>,
 
     /// Only tokens whose description contains this text, ignoring case [influx-authz extension]
-    #[arg(long, value_name = "TEXT", help_heading = "influx-authz extensions")]
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true, help_heading = "influx-authz extensions")]
     pub description: Option<String>,
 
     /// Add the Expires and Last Used columns to the table [influx-authz extension]
@@ -326,11 +326,11 @@ pub struct SetupArgs {
     pub username: Option<String>,
 
     /// Password of the initial user (at least 8 characters)
-    #[arg(long, short = 'p')]
+    #[arg(long, short = 'p', allow_hyphen_values = true)]
     pub password: Option<String>,
 
     /// The operator token to create [default: generated]
-    #[arg(long, short = 't', env = "INFLUX_TOKEN", hide_env_values = true)]
+    #[arg(long, short = 't', env = "INFLUX_TOKEN", hide_env_values = true, allow_hyphen_values = true)]
     pub token: Option<String>,
 
     /// Name of the initial organization to create
@@ -488,7 +488,7 @@ pub struct CommonNoPrintArgs {
     pub connection: ConnectionArgs,
 
     /// Authentication token [default: the active config's token]
-    #[arg(long, short = 't', env = "INFLUX_TOKEN", hide_env_values = true)]
+    #[arg(long, short = 't', env = "INFLUX_TOKEN", hide_env_values = true, allow_hyphen_values = true)]
     pub token: Option<String>,
 }
 
@@ -505,7 +505,7 @@ pub struct UserCreateArgs {
     pub name: Option<String>,
 
     /// The user's password, at least 8 characters [default: none; set it later with `user password`]
-    #[arg(long, short = 'p')]
+    #[arg(long, short = 'p', allow_hyphen_values = true)]
     pub password: Option<String>,
 }
 
@@ -581,7 +581,7 @@ pub struct UserPasswordArgs {
     pub name: Option<String>,
 
     /// The new password, at least 8 characters [default: asked for twice, in a terminal]
-    #[arg(long, short = 'p')]
+    #[arg(long, short = 'p', allow_hyphen_values = true)]
     pub password: Option<String>,
 }
 
@@ -622,7 +622,7 @@ pub struct OrgCreateArgs {
     pub name: Option<String>,
 
     /// Description of the new organization
-    #[arg(long, short = 'd')]
+    #[arg(long, short = 'd', allow_hyphen_values = true)]
     pub description: Option<String>,
 }
 
@@ -664,7 +664,7 @@ pub struct OrgUpdateArgs {
     pub name: Option<String>,
 
     /// New description of the organization
-    #[arg(long, short = 'd', env = "INFLUX_ORG_DESCRIPTION")]
+    #[arg(long, short = 'd', env = "INFLUX_ORG_DESCRIPTION", allow_hyphen_values = true)]
     pub description: Option<String>,
 }
 
