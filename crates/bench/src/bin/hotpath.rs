@@ -4,6 +4,7 @@
 //! ```sh
 //! cargo build --release -p bench --bin hotpath
 //! valgrind --tool=callgrind --toggle-collect='*measured*' target/release/hotpath get_by_id 20000
+//! # or: baseline, health, unauthorized, me (a token's own user), list_100 (101 tokens of one user)
 //! ```
 //!
 //! Total instructions ÷ N is the cost of our own work per request (HTTP parsing and TCP, which the baseline pays
@@ -92,7 +93,7 @@ async fn run(scenario: &str, n: usize) -> Result<(), String> {
     let (make, want): (Box<dyn Fn() -> Request<Body>>, StatusCode) = match scenario {
         "baseline" => (Box::new(|| request(Method::GET, "/x", None, None)), StatusCode::OK),
         "health" => (Box::new(|| request(Method::GET, "/health", None, None)), StatusCode::OK),
-        "get_by_id" | "unauthorized" | "me" => {
+        "get_by_id" | "unauthorized" | "me" | "list_100" => {
             let orgs = json(
                 &router,
                 request(Method::GET, "/api/v2/orgs?org=my-org", Some(OPERATOR), None),
@@ -124,6 +125,21 @@ async fn run(scenario: &str, n: usize) -> Result<(), String> {
                 StatusCode::CREATED,
             )
             .await?;
+            if scenario == "list_100" {
+                for _ in 1..100 {
+                    json(
+                        &router,
+                        request(
+                            Method::POST,
+                            "/api/v2/authorizations",
+                            Some(OPERATOR),
+                            Some(body.to_string()),
+                        ),
+                        StatusCode::CREATED,
+                    )
+                    .await?;
+                }
+            }
             let id = created["id"].as_str().ok_or("no id")?.to_owned();
             let token = created["token"].as_str().ok_or("no token")?.to_owned();
             let path = format!("/api/v2/authorizations/{id}");
@@ -136,6 +152,10 @@ async fn run(scenario: &str, n: usize) -> Result<(), String> {
                     Box::new(move || request(Method::GET, &path, Some("no-such-token-anywhere"), None)),
                     StatusCode::UNAUTHORIZED,
                 ),
+                "list_100" => (
+                    Box::new(move || request(Method::GET, "/api/v2/authorizations?user=admin", Some(OPERATOR), None)),
+                    StatusCode::OK,
+                ),
                 _ => (
                     Box::new(move || request(Method::GET, "/api/v2/me", Some(&token), None)),
                     StatusCode::OK,
@@ -144,7 +164,7 @@ async fn run(scenario: &str, n: usize) -> Result<(), String> {
         }
         other => {
             return Err(format!(
-                "unknown scenario {other:?}: baseline, health, get_by_id, unauthorized, me"
+                "unknown scenario {other:?}: baseline, health, get_by_id, unauthorized, me, list_100"
             ));
         }
     };
