@@ -41,8 +41,8 @@ struct Args {
     /// Keep the redb files and server logs here (default: a temporary directory, removed at the end).
     #[arg(long)]
     work_dir: Option<PathBuf>,
-    /// Run only these scenarios (repeatable): get_by_id, list_10, list_1000, unauthorized, token_check_1k,
-    /// create_delete, token_check_large, startup.
+    /// Run only these scenarios (repeatable): get_by_id, list_10, list_1000, page_small, unauthorized,
+    /// token_check_1k, create_delete, token_check_plain, token_check_large, page_large, startup.
     #[arg(long)]
     only: Vec<String>,
     /// Record a `perf record --call-graph dwarf` CPU profile of influx-authz while it serves, into `<PERF>-<store>.data`.
@@ -247,6 +247,66 @@ impl Bench {
         Ok(())
     }
 
+    /// `GET /api/v2/me`, each request with a token drawn from `tokens`.
+    async fn token_check(
+        &mut self,
+        ours: &Server,
+        scenario: &'static str,
+        what: String,
+        tokens: &[Arc<str>],
+    ) -> Result<(), String> {
+        for c in [1, 64] {
+            let make = |base: bool| -> Arc<dyn Workload> {
+                let workload = RandomToken {
+                    path: "/api/v2/me".into(),
+                    tokens: tokens.to_vec(),
+                };
+                if base {
+                    Arc::new(Baseline(workload))
+                } else {
+                    Arc::new(workload)
+                }
+            };
+            self.compare(ours, scenario, what.clone(), c, &make).await?;
+        }
+        Ok(())
+    }
+
+    /// `GET path` with the operator token, whose answer must list exactly `n` authorizations.
+    async fn list(
+        &mut self,
+        ours: &Server,
+        scenario: &'static str,
+        what: String,
+        path: String,
+        n: usize,
+    ) -> Result<(), String> {
+        for c in [1, 64] {
+            let make = |base: bool| -> Arc<dyn Workload> {
+                let fixed = Fixed {
+                    call: Call::get(path.clone(), Some(ADMIN_TOKEN.into())),
+                    expect: StatusCode::OK,
+                    first: Box::new(move |body| {
+                        let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+                        let got = value["authorizations"].as_array().map_or(0, Vec::len);
+                        if got == n {
+                            Ok(())
+                        } else {
+                            Err(format!("{got} authorizations, expected {n}"))
+                        }
+                    }),
+                };
+                if base {
+                    Arc::new(Baseline(fixed))
+                } else {
+                    Arc::new(fixed)
+                }
+            };
+            self.compare(ours, scenario, what.clone(), c, &make).await?;
+        }
+        Ok(())
+    }
+
     /// Create then delete, alternating with the baseline: each delete run removes what the create run before it
     /// made, so both write paths are measured on the same store size.
     async fn create_delete(&mut self, ours: &Server, org: &str, concurrency: usize) -> Result<(), String> {
@@ -363,13 +423,19 @@ struct Memory {
 }
 
 fn start_ours(paths: &Paths, db: &Path, tag: &str) -> Result<(Server, Duration), String> {
-    start_ours_with(paths, db, tag, true)
+    start_ours_with(paths, db, tag, true, &[])
 }
 
-fn start_ours_with(paths: &Paths, db: &Path, tag: &str, setup: bool) -> Result<(Server, Duration), String> {
+fn start_ours_with(
+    paths: &Paths,
+    db: &Path,
+    tag: &str,
+    setup: bool,
+    extra: &[&str],
+) -> Result<(Server, Duration), String> {
     let log = paths.work.join(format!("{tag}.log"));
     let started = Instant::now();
-    let mut server = Server::ours(&paths.ours, db, &log, setup)?;
+    let mut server = Server::ours(&paths.ours, db, &log, setup, extra)?;
     let took = server.wait_healthy(started, Duration::from_secs(600))?;
     Ok((server, took))
 }
@@ -385,6 +451,20 @@ async fn json(server: &Server, path: &str) -> Result<serde_json::Value, String> 
         return Err(format!("GET {path}: {status} {}", String::from_utf8_lossy(&body)));
     }
     serde_json::from_slice(&body).map_err(|e| format!("GET {path}: {e}"))
+}
+
+/// The path of page `pages + 1` (of 100) of `user`'s tokens, found by following `links.next` from the first: an
+/// `after=` deep in the user's index, as a client paging through would send.
+async fn deep_page(server: &Server, user: &str, pages: usize) -> Result<String, String> {
+    let mut path = format!("/api/v2/authorizations?user={user}&limit=100");
+    for _ in 0..pages {
+        let page = json(server, &path).await?;
+        path = page["links"]["next"]
+            .as_str()
+            .ok_or_else(|| format!("{path}: no links.next"))?
+            .to_owned();
+    }
+    Ok(path)
 }
 
 fn token_pool(population: std::ops::Range<u64>, size: usize, seed: u64) -> Vec<Arc<str>> {
@@ -468,8 +548,16 @@ async fn run(args: Args) -> Result<(), String> {
     let _ = std::fs::remove_file(&small);
     let (server, _) = start_ours(&paths, &small, "setup")?;
     server.stop()?;
-    seed::seed_small(&small)?;
-    let want_large = config.wants("token_check_large") || config.wants("startup");
+    seed::seed_small(&small, true)?;
+    // The same store without expiry times, for the token check with expiry and last use off.
+    let plain = paths.work.join("plain.redb");
+    if config.wants("token_check_plain") {
+        let _ = std::fs::remove_file(&plain);
+        let (server, _) = start_ours(&paths, &plain, "setup-plain")?;
+        server.stop()?;
+        seed::seed_small(&plain, false)?;
+    }
+    let want_large = config.wants("token_check_large") || config.wants("page_large") || config.wants("startup");
     if want_large {
         eprintln!("seeding the large store (+{} tokens)", config.large);
         let _ = std::fs::remove_file(&large);
@@ -555,41 +643,20 @@ async fn run(args: Args) -> Result<(), String> {
         }
     }
     for (scenario, user, n) in [("list_10", seed::USER_10, 10), ("list_1000", seed::USER_1000, 1000)] {
-        if !bench.config.wants(scenario) {
-            continue;
-        }
-        for c in [1, 64] {
-            let path = format!("/api/v2/authorizations?user={user}");
-            let make = |base: bool| -> Arc<dyn Workload> {
-                let fixed = Fixed {
-                    call: Call::get(path.clone(), admin.clone()),
-                    expect: StatusCode::OK,
-                    first: Box::new(move |body| {
-                        let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
-                        let got = value["authorizations"].as_array().map_or(0, Vec::len);
-                        if got == n {
-                            Ok(())
-                        } else {
-                            Err(format!("{got} authorizations, expected {n}"))
-                        }
-                    }),
-                };
-                if base {
-                    Arc::new(Baseline(fixed))
-                } else {
-                    Arc::new(fixed)
-                }
-            };
+        if bench.config.wants(scenario) {
+            let what = format!("GET /api/v2/authorizations?user=… ({n} tokens)");
             bench
-                .compare(
-                    &ours,
-                    scenario,
-                    format!("GET /api/v2/authorizations?user=… ({n} tokens)"),
-                    c,
-                    &make,
-                )
+                .list(&ours, scenario, what, format!("/api/v2/authorizations?user={user}"), n)
                 .await?;
         }
+    }
+    if bench.config.wants("page_small") {
+        let what = format!(
+            "GET …?user=…&limit=100&after=…: a page of 100 of 1,000 tokens among {}",
+            seed::SMALL_TOKENS.end
+        );
+        let path = deep_page(&ours, seed::USER_1000, 5).await?;
+        bench.list(&ours, "page_small", what, path, 100).await?;
     }
     if bench.config.wants("unauthorized") {
         let unknown: Option<Arc<str>> = Some(seed::unknown_token().into());
@@ -618,23 +685,13 @@ async fn run(args: Args) -> Result<(), String> {
                 .await?;
         }
     }
+    let small_tokens = token_pool(seed::population(0), 50_000, 7);
     if bench.config.wants("token_check_1k") {
-        let tokens = token_pool(seed::population(0), 50_000, 7);
-        for c in [1, 64] {
-            let make = |base: bool| -> Arc<dyn Workload> {
-                let workload = RandomToken {
-                    path: "/api/v2/me".into(),
-                    tokens: tokens.clone(),
-                };
-                if base {
-                    Arc::new(Baseline(workload))
-                } else {
-                    Arc::new(workload)
-                }
-            };
-            let what = format!("GET /api/v2/me, random token of {}", seed::population(0).end);
-            bench.compare(&ours, "token_check_1k", what, c, &make).await?;
-        }
+        let what = format!(
+            "GET /api/v2/me, random token of {}, each with an expiry; last use tracked",
+            seed::population(0).end
+        );
+        bench.token_check(&ours, "token_check_1k", what, &small_tokens).await?;
     }
     if bench.config.wants("create_delete") {
         for c in [1, 16] {
@@ -646,9 +703,23 @@ async fn run(args: Args) -> Result<(), String> {
     memory.insert("influx-authz, ~1k tokens", small_memory);
     ours.stop()?;
 
+    // The same check with neither extension at work: tokens without expiry, last-use tracking off.
+    if bench.config.wants("token_check_plain") {
+        eprintln!("influx-authz on the same store without expiry, --track-last-used=false");
+        let (ours, _) = start_ours_with(&paths, &plain, "plain", true, &["--track-last-used=false"])?;
+        let what = format!(
+            "GET /api/v2/me, random token of {}, no expiry; --track-last-used=false",
+            seed::population(0).end
+        );
+        bench
+            .token_check(&ours, "token_check_plain", what, &small_tokens)
+            .await?;
+        ours.stop()?;
+    }
+
     // -- the large store: ~1,000,000 tokens --------------------------------------------------------------------
     let large_count = seed::population(bench.config.large).end;
-    if bench.config.wants("token_check_large") {
+    if bench.config.wants("token_check_large") || bench.config.wants("page_large") {
         eprintln!("influx-authz on the large store");
         let (ours, _) = start_ours(&paths, &large, "large")?;
         let mut large_memory = Memory {
@@ -656,21 +727,19 @@ async fn run(args: Args) -> Result<(), String> {
             peak_kib: None,
         };
         let perf = start_perf(&bench.config, &ours, "large")?;
-        let tokens = token_pool(seed::population(bench.config.large), 50_000, 7);
-        for c in [1, 64] {
-            let make = |base: bool| -> Arc<dyn Workload> {
-                let workload = RandomToken {
-                    path: "/api/v2/me".into(),
-                    tokens: tokens.clone(),
-                };
-                if base {
-                    Arc::new(Baseline(workload))
-                } else {
-                    Arc::new(workload)
-                }
-            };
+        if bench.config.wants("token_check_large") {
+            let tokens = token_pool(seed::population(bench.config.large), 50_000, 7);
             let what = format!("GET /api/v2/me, random token of {large_count}");
-            bench.compare(&ours, "token_check_large", what, c, &make).await?;
+            bench.token_check(&ours, "token_check_large", what, &tokens).await?;
+        }
+        if bench.config.wants("page_large") {
+            let per_user = bench.config.large / seed::BULK_USERS;
+            let what =
+                format!("GET …?user=…&limit=100&after=…: a page of 100 of {per_user} tokens among {large_count}");
+            // Five pages deep, or as deep as a quick run's smaller store allows.
+            let pages = (per_user / 100).saturating_sub(1).min(5) as usize;
+            let path = deep_page(&ours, &seed::bulk_user(7), pages).await?;
+            bench.list(&ours, "page_large", what, path, 100).await?;
         }
         stop_perf(perf);
         large_memory.peak_kib = Some(procfs::status_kib(ours.pid(), "VmHWM")?);
@@ -691,7 +760,7 @@ async fn run(args: Args) -> Result<(), String> {
             base.stop()?;
 
             let bare = paths.work.join(format!("bare-{run}.redb"));
-            let (server, took) = start_ours_with(&paths, &bare, "bare", false)?;
+            let (server, took) = start_ours_with(&paths, &bare, "bare", false, &[])?;
             startup
                 .entry("influx-authz, empty store, no setup")
                 .or_default()
@@ -867,6 +936,21 @@ fn print_tables(bench: &Bench, startup: &BTreeMap<&str, Vec<f64>>, memory: &BTre
             small.ours.per_second,
             ratio,
             verdict(ratio >= 0.9)
+        );
+    }
+    if let (Some(on), Some(off)) = (bench.row("token_check_1k", 64), bench.row("token_check_plain", 64)) {
+        let ratio = on.ours.per_second / off.ours.per_second;
+        println!(
+            "- token check with expiry and last use on vs off (issue 8), c=64: {:.0} vs {:.0} req/s = {:.2}×, CPU {:.1} vs {:.1} µs/req",
+            on.ours.per_second, off.ours.per_second, ratio, on.ours.cpu_us, off.ours.cpu_us
+        );
+    }
+    if let (Some(small), Some(large)) = (bench.row("page_small", 64), bench.row("page_large", 64)) {
+        println!(
+            "- a page of 100 deep in one user's tokens (issue 8), c=64: among {large_count} {:.0} req/s vs among ~1k {:.0} req/s = {:.2}×",
+            large.ours.per_second,
+            small.ours.per_second,
+            large.ours.per_second / small.ours.per_second
         );
     }
     if let Some(r) = bench.row("create", 16) {

@@ -28,7 +28,7 @@ pub fn free_port() -> Result<u16, String> {
 impl Server {
     /// `influx-authz serve` on `db_path`, with `setup`: set up (when the store is empty) from
     /// `DOCKER_INFLUXDB_INIT_*` with [`ADMIN_TOKEN`]. Its log goes to `log`.
-    pub fn ours(binary: &Path, db_path: &Path, log: &Path, setup: bool) -> Result<Self, String> {
+    pub fn ours(binary: &Path, db_path: &Path, log: &Path, setup: bool, extra: &[&str]) -> Result<Self, String> {
         let address = SocketAddr::from(([127, 0, 0, 1], free_port()?));
         let log_file = std::fs::File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
         let mut command = Command::new(binary);
@@ -37,7 +37,8 @@ impl Server {
             .arg("--http-bind-address")
             .arg(address.to_string())
             .arg("--db-path")
-            .arg(db_path);
+            .arg(db_path)
+            .args(extra);
         if setup {
             command
                 .env("DOCKER_INFLUXDB_INIT_MODE", "setup")

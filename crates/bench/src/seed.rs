@@ -19,7 +19,12 @@ pub const USER_10: &str = "bench-u10";
 pub const USER_1000: &str = "bench-u1000";
 pub const SMALL_TOKENS: Range<u64> = 0..1010;
 /// How many users share the bulk tokens of the large store.
-const BULK_USERS: u64 = 100;
+pub const BULK_USERS: u64 = 100;
+
+/// The name of bulk user `n` (0..[`BULK_USERS`]).
+pub fn bulk_user(n: u64) -> String {
+    format!("bench-bulk-{n:02}")
+}
 const PER_TRANSACTION: usize = 50_000;
 
 /// Seeded token number `index`: 64 bytes (two SHA-256s of the index) in base64url, 88 characters like a real one.
@@ -66,7 +71,13 @@ fn add_user(store: &Store, name: &str, n: u64) -> Result<Id, String> {
 
 /// Authorizations `indices`, owned by `owner(index)`, each holding `read:users/<owner>` (enough for
 /// `GET /api/v2/me`) and `read:orgs/<org>/authorizations`.
-fn load(store: &Store, org: Id, indices: Range<u64>, owner: impl Fn(u64) -> Id) -> Result<usize, String> {
+fn load(
+    store: &Store,
+    org: Id,
+    indices: Range<u64>,
+    owner: impl Fn(u64) -> Id,
+    expires_at: Option<time::OffsetDateTime>,
+) -> Result<usize, String> {
     let created = time::OffsetDateTime::now_utc();
     let mut failed = None;
     let records = indices.map_while(|index| {
@@ -92,7 +103,7 @@ fn load(store: &Store, org: Id, indices: Range<u64>, owner: impl Fn(u64) -> Id) 
             ],
             created_at: created,
             updated_at: created,
-            expires_at: None,
+            expires_at,
             last_used_at: None,
         })
     });
@@ -108,13 +119,21 @@ fn org_id(store: &Store) -> Result<Id, String> {
         .id)
 }
 
-/// Adds [`USER_10`] and [`USER_1000`] with their tokens ([`SMALL_TOKENS`]) to a store that was set up.
-pub fn seed_small(path: &Path) -> Result<(), String> {
+/// Adds [`USER_10`] and [`USER_1000`] with their tokens ([`SMALL_TOKENS`]) to a store that was set up. With
+/// `expiring`, every token gets an `expiresAt` ten years ahead, so that each token check also checks an expiry.
+pub fn seed_small(path: &Path, expiring: bool) -> Result<(), String> {
     let store = Store::open(path).map_err(err)?;
     let org = org_id(&store)?;
     let u10 = add_user(&store, USER_10, 0)?;
     let u1000 = add_user(&store, USER_1000, 1)?;
-    load(&store, org, SMALL_TOKENS, |i| if i < 10 { u10 } else { u1000 })?;
+    let expires_at = expiring.then(|| time::OffsetDateTime::now_utc() + time::Duration::days(3650));
+    load(
+        &store,
+        org,
+        SMALL_TOKENS,
+        |i| if i < 10 { u10 } else { u1000 },
+        expires_at,
+    )?;
     Ok(())
 }
 
@@ -124,10 +143,16 @@ pub fn seed_bulk(path: &Path, count: u64) -> Result<Duration, String> {
     let store = Store::open(path).map_err(err)?;
     let org = org_id(&store)?;
     let users = (0..BULK_USERS)
-        .map(|n| add_user(&store, &format!("bench-bulk-{n:02}"), 2 + n))
+        .map(|n| add_user(&store, &bulk_user(n), 2 + n))
         .collect::<Result<Vec<_>, _>>()?;
     let first = SMALL_TOKENS.end;
-    load(&store, org, first..first + count, |i| users[(i % BULK_USERS) as usize])?;
+    load(
+        &store,
+        org,
+        first..first + count,
+        |i| users[(i % BULK_USERS) as usize],
+        None,
+    )?;
     Ok(started.elapsed())
 }
 
