@@ -181,7 +181,13 @@ pub struct CommonArgs {
     pub print: PrintArgs,
 
     /// Authentication token [default: the active config's token]
-    #[arg(long, short = 't', env = "INFLUX_TOKEN", hide_env_values = true, allow_hyphen_values = true)]
+    #[arg(
+        long,
+        short = 't',
+        env = "INFLUX_TOKEN",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
     pub token: Option<String>,
 }
 
@@ -275,7 +281,12 @@ pub struct ListArgs {
     pub unused_since: Option<String>,
 
     /// Only tokens whose description contains this text, ignoring case [influx-authz extension]
-    #[arg(long, value_name = "TEXT", allow_hyphen_values = true, help_heading = "influx-authz extensions")]
+    #[arg(
+        long,
+        value_name = "TEXT",
+        allow_hyphen_values = true,
+        help_heading = "influx-authz extensions"
+    )]
     pub description: Option<String>,
 
     /// Add the Expires and Last Used columns to the table [influx-authz extension]
@@ -330,7 +341,13 @@ pub struct SetupArgs {
     pub password: Option<String>,
 
     /// The operator token to create [default: generated]
-    #[arg(long, short = 't', env = "INFLUX_TOKEN", hide_env_values = true, allow_hyphen_values = true)]
+    #[arg(
+        long,
+        short = 't',
+        env = "INFLUX_TOKEN",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
     pub token: Option<String>,
 
     /// Name of the initial organization to create
@@ -488,7 +505,13 @@ pub struct CommonNoPrintArgs {
     pub connection: ConnectionArgs,
 
     /// Authentication token [default: the active config's token]
-    #[arg(long, short = 't', env = "INFLUX_TOKEN", hide_env_values = true, allow_hyphen_values = true)]
+    #[arg(
+        long,
+        short = 't',
+        env = "INFLUX_TOKEN",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
     pub token: Option<String>,
 }
 
