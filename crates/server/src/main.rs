@@ -19,20 +19,17 @@ fn init_tracing(config: &Config) {
 }
 
 async fn run(config: Config) -> Result<(), String> {
+    // Before anything can be told to stop: from here on, SIGINT and SIGTERM mean a clean stop.
+    let shutdown = server::shutdown_signal();
     let app = App::build(&config).await.map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind(config.http_bind_address)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.http_bind_address))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(%address, "listening on http://{address}");
-    server::serve_with(
-        listener,
-        server::with_tracing(app.router),
-        server::shutdown_signal(),
-        app.limits,
-    )
-    .await
-    .map_err(|e| format!("server failed: {e}"))?;
+    server::serve_with(listener, server::with_tracing(app.router), shutdown, app.limits)
+        .await
+        .map_err(|e| format!("server failed: {e}"))?;
     if let Err(error) = app.service.flush_last_used().await {
         tracing::warn!(%error, "could not write the last last-used times");
     }
