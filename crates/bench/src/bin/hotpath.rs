@@ -7,7 +7,8 @@
 //! # or: baseline, health, unauthorized, me (a token's own user), list_100 (101 tokens of one user)
 //! ```
 //!
-//! Total instructions ÷ N is the cost of our own work per request (HTTP parsing and TCP, which the baseline pays
+//! The count covers the N requests and the 100 of the warm-up before them (min(N, 100)): total instructions ÷
+//! (N + 100) is the cost of our own work per request (HTTP parsing and TCP, which the baseline pays
 //! too, are left out). `baseline` runs the bare axum router of `target/release/baseline` the same way.
 
 use std::process::ExitCode;
