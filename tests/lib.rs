@@ -71,7 +71,23 @@ pub struct TestApp {
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
+/// The `name=value` of a sign-in answer's `Set-Cookie`.
+pub fn session_cookie(response: &Response) -> String {
+    let set = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+    set.split(';').next().unwrap().to_owned()
+}
+
 impl TestApp {
+    /// `POST /api/v2/signin` with Basic credentials.
+    pub async fn sign_in(&self, user: &str, password: &str) -> Response {
+        self.client
+            .post(self.url("/api/v2/signin"))
+            .basic_auth(user, Some(password))
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// A set-up server (user `admin`, org `my-org`, bucket `my-bucket`, operator token [`OPERATOR_TOKEN`]).
     pub async fn spawn() -> Self {
         Self::spawn_with(Options::default()).await

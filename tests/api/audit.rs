@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::{Value, json};
 use server::Clock;
-use tests::{OPERATOR_TOKEN, Options, PASSWORD, Process, TestApp, USERNAME, assert_error, json_of};
+use tests::{OPERATOR_TOKEN, Options, PASSWORD, Process, TestApp, USERNAME, assert_error, json_of, session_cookie};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -88,20 +88,6 @@ async fn operator_actor(app: &TestApp) -> Value {
 
 fn bucket_read(org: &str) -> Value {
     json!([{"action": "read", "resource": {"type": "buckets", "orgID": org}}])
-}
-
-async fn sign_in(app: &TestApp, user: &str, password: &str) -> reqwest::Response {
-    app.client
-        .post(app.url("/api/v2/signin"))
-        .basic_auth(user, Some(password))
-        .send()
-        .await
-        .unwrap()
-}
-
-fn session_cookie(response: &reqwest::Response) -> String {
-    let set = response.headers()["set-cookie"].to_str().unwrap().to_owned();
-    set.split(';').next().unwrap().to_owned()
 }
 
 fn assert_recent_rfc3339(entry: &Value) {
@@ -345,7 +331,7 @@ async fn sign_in_sign_out_and_own_password_are_recorded_and_failed_sign_ins_afte
     let app = TestApp::spawn().await;
     let admin = app.admin_id().await;
 
-    let signed_in = sign_in(&app, USERNAME, PASSWORD).await;
+    let signed_in = app.sign_in(USERNAME, PASSWORD).await;
     assert_eq!(signed_in.status(), 204);
     let cookie = session_cookie(&signed_in);
     let own = app
@@ -374,9 +360,9 @@ async fn sign_in_sign_out_and_own_password_are_recorded_and_failed_sign_ins_afte
         assert_eq!(request.send().await.unwrap().status(), 204);
     }
 
-    assert_eq!(sign_in(&app, USERNAME, "wrong-password-9876").await.status(), 401);
+    assert_eq!(app.sign_in(USERNAME, "wrong-password-9876").await.status(), 401);
     assert_eq!(
-        sign_in(&app, "mistyped-password-as-a-name", "whatever-1234")
+        app.sign_in("mistyped-password-as-a-name", "whatever-1234")
             .await
             .status(),
         401

@@ -2,21 +2,7 @@
 
 use reqwest::Method;
 use serde_json::json;
-use tests::{OPERATOR_TOKEN, Options, PASSWORD, TestApp, USERNAME, assert_error, json_of};
-
-async fn sign_in(app: &TestApp, user: &str, password: &str) -> reqwest::Response {
-    app.client
-        .post(app.url("/api/v2/signin"))
-        .basic_auth(user, Some(password))
-        .send()
-        .await
-        .unwrap()
-}
-
-fn session_cookie(response: &reqwest::Response) -> String {
-    let set = response.headers()["set-cookie"].to_str().unwrap().to_owned();
-    set.split(';').next().unwrap().to_owned()
-}
+use tests::{OPERATOR_TOKEN, Options, PASSWORD, TestApp, USERNAME, assert_error, json_of, session_cookie};
 
 async fn get_with_cookie(app: &TestApp, path: &str, cookie: &str) -> reqwest::Response {
     app.client
@@ -30,7 +16,7 @@ async fn get_with_cookie(app: &TestApp, path: &str, cookie: &str) -> reqwest::Re
 #[tokio::test]
 async fn sign_in_sets_influxdb_cookie_and_the_session_acts_as_the_user() {
     let app = TestApp::spawn().await;
-    let response = sign_in(&app, USERNAME, PASSWORD).await;
+    let response = app.sign_in(USERNAME, PASSWORD).await;
     assert_eq!(response.status(), 204);
     let set = response.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(set.starts_with("influxdb-oss-session="), "{set}");
@@ -76,14 +62,14 @@ async fn sign_in_sets_influxdb_cookie_and_the_session_acts_as_the_user() {
 async fn bad_sign_ins_are_401() {
     let app = TestApp::spawn().await;
     assert_error(
-        sign_in(&app, USERNAME, "wrong-password").await,
+        app.sign_in(USERNAME, "wrong-password").await,
         401,
         "unauthorized",
         "unauthorized access",
     )
     .await;
     assert_error(
-        sign_in(&app, "nobody", PASSWORD).await,
+        app.sign_in("nobody", PASSWORD).await,
         401,
         "unauthorized",
         "unauthorized access",
@@ -123,7 +109,7 @@ async fn a_session_loses_a_deleted_tokens_permissions_at_once() {
     let (id, _) = app
         .create_token(json!({"orgID": org, "userID": user2, "permissions": [{"action": "read", "resource": {"type": "buckets", "orgID": org}}]}))
         .await;
-    let cookie = session_cookie(&sign_in(&app, "user2", "user2-password").await);
+    let cookie = session_cookie(&app.sign_in("user2", "user2-password").await);
     let buckets = json_of(get_with_cookie(&app, "/api/v2/buckets", &cookie).await, 200).await;
     assert_eq!(buckets["buckets"].as_array().unwrap().len(), 3);
 
@@ -159,7 +145,7 @@ async fn an_expired_session_is_refused() {
         ..Options::default()
     })
     .await;
-    let cookie = session_cookie(&sign_in(&app, USERNAME, PASSWORD).await);
+    let cookie = session_cookie(&app.sign_in(USERNAME, PASSWORD).await);
     assert_error(
         get_with_cookie(&app, "/api/v2/me", &cookie).await,
         401,
