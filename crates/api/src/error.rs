@@ -2,6 +2,7 @@
 //! `X-Platform-Error-Code` header.
 
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use http::{HeaderValue, StatusCode, header};
 use service::{AuthenticationError, ServiceError};
 
@@ -151,9 +152,15 @@ struct ErrorBody<'a> {
     message: &'a str,
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let code = self.code();
+/// The answer to an unknown token, the refusal a flood of bad tokens gets, written once rather than per request.
+/// `unknown_token_body_is_the_general_one` checks it against what [`ApiError::body`] writes.
+const UNKNOWN_TOKEN_BODY: &[u8] = br#"{"code":"unauthorized","message":"unauthorized access"}"#;
+
+const PLATFORM_ERROR_CODE: http::HeaderName = http::HeaderName::from_static("x-platform-error-code");
+
+impl ApiError {
+    /// InfluxDB's `{"code","message"}`, compact or tab-indented as InfluxDB writes this kind of error.
+    fn body(&self, code: ErrorCode) -> Vec<u8> {
         let message = if code == ErrorCode::Internal {
             tracing::error!(error = ?self, "request failed");
             "internal error".to_owned()
@@ -164,22 +171,46 @@ impl IntoResponse for ApiError {
             code: code.as_str(),
             message: &message,
         };
-        let text = if self.is_middleware_error() {
+        if self.is_middleware_error() {
             serde_json::to_vec(&body).unwrap_or_default()
         } else {
             crate::extract::to_tabbed_json(&body)
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let code = self.code();
+        let body = match self {
+            ApiError::Authentication(AuthenticationError::UnknownToken) => Bytes::from_static(UNKNOWN_TOKEN_BODY),
+            _ => Bytes::from(self.body(code)),
         };
         let status = match self {
             ApiError::RequestTimeout => http::StatusCode::REQUEST_TIMEOUT,
             _ => code.status(),
         };
-        let mut response = (status, text).into_response();
+        let mut response = (status, body).into_response();
         let headers = response.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json; charset=utf-8"),
         );
-        headers.insert("x-platform-error-code", HeaderValue::from_static(code.as_str()));
+        headers.insert(PLATFORM_ERROR_CODE, HeaderValue::from_static(code.as_str()));
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_token_body_is_the_general_one() {
+        let error = ApiError::Authentication(AuthenticationError::UnknownToken);
+        assert_eq!(
+            String::from_utf8(error.body(error.code())).unwrap(),
+            String::from_utf8(UNKNOWN_TOKEN_BODY.to_vec()).unwrap()
+        );
     }
 }

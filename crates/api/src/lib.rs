@@ -30,11 +30,9 @@ mod routes;
 use std::time::Instant;
 
 use axum::Router;
-use http::HeaderValue;
 use service::Service;
 use tower::ServiceBuilder;
 use tower_http::normalize_path::NormalizePathLayer;
-use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use error::{ApiError, ErrorCode};
 pub use guard::{AuthFailures, RequestLimits};
@@ -85,14 +83,5 @@ pub fn app(state: AppState) -> Router {
         .layer(track)
         .layer(NormalizePathLayer::trim_trailing_slash())
         .service(authenticated);
-    Router::new()
-        .fallback_service(normalized)
-        .layer(SetResponseHeaderLayer::overriding(
-            http::header::HeaderName::from_static("x-influxdb-build"),
-            HeaderValue::from_static("OSS"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            http::header::HeaderName::from_static("x-influxdb-version"),
-            HeaderValue::from_static(INFLUXDB_VERSION),
-        ))
+    Router::new().fallback_service(normalized)
 }

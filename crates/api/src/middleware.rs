@@ -1,5 +1,5 @@
 //! What runs before routing, as one layer ([`gate`]): the request deadline, CORS, token or session
-//! authentication, and InfluxDB's JSON 405. One `from_fn` instead of four: each layer of axum's `from_fn` clones
+//! authentication, InfluxDB's JSON 405, and the build headers on every answer. One `from_fn` instead of four: each layer of axum's `from_fn` clones
 //! the inner service and boxes a future per request, which the profile of a 401 showed as a fifth of its cost.
 
 use std::net::SocketAddr;
@@ -7,9 +7,9 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use model::Token;
-use service::AuthenticationError;
+use service::{Attempt, AuthenticationError};
 
 use crate::metrics::{Credential, Outcome};
 use crate::{ApiError, AppState};
@@ -61,11 +61,20 @@ pub(crate) async fn gate(State(state): State<AppState>, request: Request, next: 
             Err(_) => ApiError::RequestTimeout.into_response(),
         }
     };
-    match origin {
+    let mut response = match origin {
         Some(origin) => with_origin(response, origin),
         None => response,
-    }
+    };
+    let headers = response.headers_mut();
+    headers.insert(BUILD_HEADER, HeaderValue::from_static("OSS"));
+    headers.insert(VERSION_HEADER, HeaderValue::from_static(crate::INFLUXDB_VERSION));
+    response
 }
+
+/// On every answer, as InfluxDB sends them. Set here rather than by two more layers around the router: each
+/// layer is a service call and a future per request.
+const BUILD_HEADER: HeaderName = HeaderName::from_static("x-influxdb-build");
+const VERSION_HEADER: HeaderName = HeaderName::from_static("x-influxdb-version");
 
 async fn authenticate(state: &AppState, mut request: Request, next: Next) -> Response {
     if !needs_token(request.uri().path()) {
@@ -84,10 +93,29 @@ async fn authenticate(state: &AppState, mut request: Request, next: Next) -> Res
             .authentication(credential_of(request.headers()), Outcome::RateLimited);
         return ApiError::TooManyFailures.into_response();
     }
-    let (credential, caller) = match (bearer_token(request.headers()), session_key(request.headers())) {
-        (Some(token), _) => (Credential::Token, state.service.authenticate(token).await),
-        (None, Some(key)) => (Credential::Session, state.service.authenticate_session(key).await),
-        (None, None) => (Credential::None, Err(AuthenticationError::UnknownToken)),
+    // A token wins over the session cookie, which is then not even read.
+    let token = bearer_token(request.headers());
+    let session = if token.is_none() {
+        session_key(request.headers())
+    } else {
+        None
+    };
+    let (credential, attempt, caller) = match (&token, &session) {
+        (Some(token), _) => (
+            Credential::Token,
+            Attempt::Token(token),
+            state.service.authenticate(token).await,
+        ),
+        (None, Some(key)) => (
+            Credential::Session,
+            Attempt::Session(key),
+            state.service.authenticate_session(key).await,
+        ),
+        (None, None) => (
+            Credential::None,
+            Attempt::Nothing,
+            Err(AuthenticationError::UnknownToken),
+        ),
     };
     state.metrics.authenticated(credential, &caller);
     match caller {
@@ -97,7 +125,8 @@ async fn authenticate(state: &AppState, mut request: Request, next: Next) -> Res
             next.run(request).await
         }
         Err(error) => {
-            crate::routes::audit::failed_authentication(state, request.headers(), address, &error);
+            // The audit trail records which kind of credential failed (never the credential itself).
+            state.service.audit_failed_authentication(attempt, address, &error);
             if matches!(error, AuthenticationError::UnknownToken) {
                 state.auth_failures.record(address, per_minute);
                 // Counted in /metrics and written to the audit trail; a log line per refusal would let a flood of

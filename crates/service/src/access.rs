@@ -12,7 +12,7 @@ impl Service {
     /// `required` only authenticates.
     #[tracing::instrument(level = "debug", skip_all, fields(required = required.len()))]
     pub async fn check_access(&self, token: Token, required: &[Permission]) -> Result<Caller, AuthenticationError> {
-        let caller = self.authenticate(token).await?;
+        let caller = self.authenticate(&token).await?;
         if !token_is_active(&caller) {
             // As InfluxDB's direct check (`Caller::check`) answers it, before looking at any permission.
             return Err(ServiceError::Unauthorized("token is inactive".into()).into());

@@ -112,7 +112,7 @@ impl Service {
     /// Looks the token up by its hash, in the store, on every call: there is no cache that could outlive a
     /// delete. An inactive token still authenticates (InfluxDB fails it later, at each permission check).
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn authenticate(&self, token: Token) -> Result<Caller, AuthenticationError> {
+    pub async fn authenticate(&self, token: &Token) -> Result<Caller, AuthenticationError> {
         let hash = token.hash();
         let found = self.read_inline(move |store| store.authorization_and_user_by_token(&hash))?;
         match found {

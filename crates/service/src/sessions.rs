@@ -99,7 +99,7 @@ impl Service {
 
     /// The caller behind a session cookie, with the user's permissions as they are now.
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn authenticate_session(&self, key: Token) -> Result<Caller, AuthenticationError> {
+    pub async fn authenticate_session(&self, key: &Token) -> Result<Caller, AuthenticationError> {
         let hash = key.hash();
         let now = self.now();
         let found = self

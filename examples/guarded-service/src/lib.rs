@@ -84,7 +84,7 @@ async fn set_up_org(service: &Service, config: &server::Config) -> Result<Id, Er
         ));
     };
     let operator = service
-        .authenticate(Token::new(token))
+        .authenticate(&Token::new(token))
         .await
         .map_err(|e| Error::Setup(format!("the operator token does not work: {e}")))?;
     let query = OrgQuery {
