@@ -114,7 +114,21 @@ async fn every_response_carries_the_build_headers() {
         app.get("/api/v2/nope", OPERATOR_TOKEN).await,
         app.get("/api/v2/authorizations", OPERATOR_TOKEN).await,
         app.send(Method::GET, "/nope", None, None).await,
+        app.send(Method::PUT, "/api/v2/authorizations", Some(OPERATOR_TOKEN), None)
+            .await,
+        app.client
+            .request(Method::OPTIONS, app.url("/api/v2/authorizations"))
+            .header("origin", "http://example.com")
+            .send()
+            .await
+            .unwrap(),
     ];
+    let statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(
+        statuses,
+        [204, 401, 404, 200, 404, 405, 204],
+        "one of each kind of answer"
+    );
     for response in responses {
         assert_eq!(response.headers()["x-influxdb-build"], "OSS", "{}", response.url());
         assert!(
