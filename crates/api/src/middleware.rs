@@ -1,6 +1,7 @@
 //! What runs before routing, as one layer ([`gate`]): the request deadline, CORS, token or session
-//! authentication, InfluxDB's JSON 405, and the build headers on every answer. One `from_fn` instead of four: each layer of axum's `from_fn` clones
-//! the inner service and boxes a future per request, which the profile of a 401 showed as a fifth of its cost.
+//! authentication, InfluxDB's JSON 405, and the build headers on every answer. One `from_fn` instead of four:
+//! each layer of axum's `from_fn` clones the inner service and boxes a future per request, which the profile of
+//! a 401 showed as a fifth of its cost.
 
 use std::net::SocketAddr;
 
