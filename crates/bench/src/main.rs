@@ -170,6 +170,15 @@ impl<W: Workload> Workload for Baseline<W> {
     }
 }
 
+/// `workload` as sent to the baseline (each answer checked against its fixed body) or to influx-authz.
+fn for_server<W: Workload + 'static>(base: bool, workload: W) -> Arc<dyn Workload> {
+    if base {
+        Arc::new(Baseline(workload))
+    } else {
+        Arc::new(workload)
+    }
+}
+
 fn expect_status(got: StatusCode, want: StatusCode) -> Result<(), String> {
     if got == want {
         Ok(())
@@ -261,11 +270,7 @@ impl Bench {
                     path: "/api/v2/me".into(),
                     tokens: tokens.to_vec(),
                 };
-                if base {
-                    Arc::new(Baseline(workload))
-                } else {
-                    Arc::new(workload)
-                }
+                for_server(base, workload)
             };
             self.compare(ours, scenario, what.clone(), c, &make).await?;
         }
@@ -296,11 +301,7 @@ impl Bench {
                         }
                     }),
                 };
-                if base {
-                    Arc::new(Baseline(fixed))
-                } else {
-                    Arc::new(fixed)
-                }
+                for_server(base, fixed)
             };
             self.compare(ours, scenario, what.clone(), c, &make).await?;
         }
@@ -625,11 +626,7 @@ async fn run(args: Args) -> Result<(), String> {
                         }
                     }),
                 };
-                if base {
-                    Arc::new(Baseline(fixed))
-                } else {
-                    Arc::new(fixed)
-                }
+                for_server(base, fixed)
             };
             bench
                 .compare(
@@ -674,11 +671,7 @@ async fn run(args: Args) -> Result<(), String> {
                         }
                     }),
                 };
-                if base {
-                    Arc::new(Baseline(fixed))
-                } else {
-                    Arc::new(fixed)
-                }
+                for_server(base, fixed)
             };
             bench
                 .compare(&ours, "unauthorized", "same GET, unknown token: 401".into(), c, &make)
