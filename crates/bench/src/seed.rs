@@ -10,7 +10,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE;
 use model::{Authorization, Id, Permission, Resource, ResourceType, Status, Token, User};
 use sha2::{Digest, Sha256};
-use store::Store;
+use store_redb::RedbStore as Store;
 
 use crate::process::ORG;
 

@@ -16,6 +16,7 @@ use axum::extract::Request;
 use model::wire::SetupRequest;
 use service::{Options, Service, ServiceError};
 use store::{Store, StoreError};
+use store_redb::RedbStore;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
@@ -67,7 +68,7 @@ impl App {
             allow_client_tokens: config.allow_client_tokens,
             track_last_used: config.track_last_used,
         };
-        let service = Service::new(Arc::new(store), clock, options)?;
+        let service = Service::new(store, clock, options)?;
         spawn_last_used_flusher(&service);
         spawn_audit_flusher(&service, config.audit_flush_interval, config.audit_retention);
         if let Some(init) = config.init_setup()? {
@@ -92,9 +93,11 @@ impl App {
     }
 }
 
-fn open_store(config: &Config) -> Result<Store, StartError> {
+fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
     if config.in_memory {
-        return Store::in_memory().map_err(StartError::Store);
+        return Ok(Arc::new(
+            RedbStore::in_memory().map_err(|e| StartError::Store(e.into()))?,
+        ));
     }
     let path = config.db_path();
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -103,10 +106,11 @@ fn open_store(config: &Config) -> Result<Store, StartError> {
             source,
         })?;
     }
-    Store::open(&path).map_err(|e| match e {
-        StoreError::AlreadyOpen => StartError::AlreadyOpen(path.display().to_string()),
-        other => StartError::Store(other),
-    })
+    match RedbStore::open(&path) {
+        Ok(store) => Ok(Arc::new(store)),
+        Err(store_redb::Error::AlreadyOpen) => Err(StartError::AlreadyOpen(path.display().to_string())),
+        Err(other) => Err(StartError::Store(other.into())),
+    }
 }
 
 /// `DOCKER_INFLUXDB_INIT_MODE=setup`: set up once; on a store that is already set up, do nothing.

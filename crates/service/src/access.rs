@@ -48,7 +48,7 @@ mod tests {
     use crate::{Options, SystemClock};
 
     async fn set_up() -> (Service, Id) {
-        let store = store::Store::in_memory().unwrap();
+        let store = store_redb::RedbStore::in_memory().unwrap();
         let service = Service::new(Arc::new(store), Arc::new(SystemClock), Options::default()).unwrap();
         let done = service
             .setup(SetupRequest {

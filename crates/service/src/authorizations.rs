@@ -263,7 +263,7 @@ impl Service {
         let service = self.clone();
         let now = self.now();
         self.blocking(move |store| {
-            let keep = |auth: &Authorization| {
+            let mut keep = |auth: &Authorization| {
                 record_checks(Action::Read, auth).iter().all(|p| caller.may(p))
                     && narrowing.keeps(auth, now, || service.pending_use(auth.id))
             };
@@ -294,7 +294,12 @@ impl Service {
                     ),
                     (None, None) => None,
                 };
-                store.scan_authorizations(AuthorizationFilter { user_id, org_id }, narrowing.after, wanted, keep)?
+                store.scan_authorizations(
+                    AuthorizationFilter { user_id, org_id },
+                    narrowing.after,
+                    wanted,
+                    &mut keep,
+                )?
             };
             let mut more = false;
             if let Some((limit, offset)) = narrowing.page {
@@ -487,7 +492,7 @@ impl Service {
             let updated = store
                 .update_authorization(
                     id,
-                    move |auth| {
+                    Box::new(move |auth: &mut Authorization| {
                         if let Some(status) = status {
                             auth.status = status;
                         }
@@ -495,7 +500,7 @@ impl Service {
                             auth.description.clone_from(description);
                         }
                         auth.updated_at = now;
-                    },
+                    }),
                     Some(&audit),
                 )?
                 .ok_or_else(not_found)?;
@@ -527,7 +532,7 @@ impl Service {
         .await
     }
 
-    fn view(&self, store: &Store, auth: &Authorization) -> Result<AuthorizationView, ServiceError> {
+    fn view(&self, store: &dyn Store, auth: &Authorization) -> Result<AuthorizationView, ServiceError> {
         self.view_with(&mut Names::new(store)?, auth)
     }
 

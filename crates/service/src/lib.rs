@@ -36,7 +36,6 @@ mod views;
 
 use std::sync::Arc;
 
-use store::Store;
 use time::OffsetDateTime;
 
 pub use audit::{Attempt, AuditQuery, MAX_FAILURES_PER_FLUSH};
@@ -49,6 +48,7 @@ pub use seed::{Seed, SeedReport};
 pub use stats::StoreFigures;
 pub use store::Role;
 pub use store::{CommitSnapshot, HistogramSnapshot, LATENCY_BUCKETS, LatencyHistogram, RecordCounts};
+pub use store::{Store, StoreError};
 pub use users::UserQuery;
 
 /// Where "now" comes from, so tests can pin `createdAt`.
@@ -107,7 +107,7 @@ impl WeakService {
 }
 
 struct Inner {
-    store: Arc<Store>,
+    store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     ids: ids::IdGenerator,
     options: Options,
@@ -120,7 +120,7 @@ struct Inner {
 impl Service {
     /// Builds the service. With hashed tokens on, plaintext tokens kept by an earlier run are dropped first, as
     /// InfluxDB does at every start.
-    pub fn new(store: Arc<Store>, clock: Arc<dyn Clock>, options: Options) -> Result<Self, ServiceError> {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, options: Options) -> Result<Self, ServiceError> {
         if options.hashed_tokens {
             let hashed = store.forget_plaintext_tokens()?;
             if hashed > 0 {
@@ -130,11 +130,12 @@ impl Service {
                 );
             }
         }
+        let node = store.node_id();
         Ok(Self {
             inner: Arc::new(Inner {
                 store,
                 clock,
-                ids: ids::IdGenerator::default(),
+                ids: ids::IdGenerator::new(node),
                 last_used: std::sync::Mutex::default(),
                 audit: audit::AuditLog::default(),
                 options,
@@ -200,16 +201,19 @@ impl Service {
     /// Runs a short read right here, on the async worker. For the token check on every request: a redb read is a
     /// few microseconds from cache, far less than the two thread hand-offs of [`Service::blocking`] (which the
     /// benchmark's profile showed to be most of a request's CPU). Writes, which wait on the disk, never use this.
-    fn read_inline<T, E>(&self, f: impl FnOnce(&Store) -> Result<T, E>) -> Result<T, ServiceError>
+    fn read_inline<T, E>(&self, f: impl FnOnce(&dyn Store) -> Result<T, E>) -> Result<T, ServiceError>
     where
         ServiceError: From<E>,
     {
-        Ok(f(&self.inner.store)?)
+        Ok(f(&*self.inner.store)?)
     }
 
     /// Runs a storage call on the blocking pool, inside the caller's tracing span.
     /// The closure may fail with a [`StoreError`] or a [`ServiceError`].
-    async fn blocking<T, E>(&self, f: impl FnOnce(&Store) -> Result<T, E> + Send + 'static) -> Result<T, ServiceError>
+    async fn blocking<T, E>(
+        &self,
+        f: impl FnOnce(&dyn Store) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, ServiceError>
     where
         T: Send + 'static,
         E: Send + 'static,
@@ -217,7 +221,7 @@ impl Service {
     {
         let store = Arc::clone(&self.inner.store);
         let span = tracing::Span::current();
-        let joined = tokio::task::spawn_blocking(move || span.in_scope(|| f(&store))).await;
+        let joined = tokio::task::spawn_blocking(move || span.in_scope(|| f(&*store))).await;
         match joined {
             Ok(result) => Ok(result?),
             Err(join) => Err(ServiceError::Internal(format!("storage task failed: {join}"))),

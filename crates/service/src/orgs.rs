@@ -132,7 +132,7 @@ impl Service {
             .blocking(move |store| {
                 store.update_org(
                     id,
-                    move |org| {
+                    Box::new(move |org: &mut Org| {
                         if let Some(name) = &request.name {
                             org.name.clone_from(name);
                         }
@@ -140,7 +140,7 @@ impl Service {
                             org.description.clone_from(description);
                         }
                         org.updated_at = now;
-                    },
+                    }),
                     Some(&audit),
                 )
             })

@@ -136,7 +136,11 @@ impl Seed {
 impl Service {
     /// Creates whatever of `seed` is missing. Names (orgs, users, buckets) and token values identify what exists.
     /// Each creation gets its audit entry (`org.create`, `user.create`, …), by the credential `seed`.
+    ///
+    /// Replicas that share a store and start together with the same seed apply it one at a time (the store's
+    /// `exclusive` guard), so each thing is created once: the later ones find it there.
     pub async fn apply_seed(&self, seed: Seed) -> Result<SeedReport, ServiceError> {
+        let _one_at_a_time = self.blocking(|store| store.exclusive("seed")).await?;
         let mut report = SeedReport::default();
         let now = self.now();
         for org in seed.orgs {

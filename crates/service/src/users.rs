@@ -123,14 +123,14 @@ impl Service {
             .blocking(move |store| {
                 store.update_user(
                     id,
-                    move |user| {
+                    Box::new(move |user: &mut User| {
                         if let Some(name) = &request.name {
                             user.name.clone_from(name);
                         }
                         if let Some(status) = status {
                             user.status = status;
                         }
-                    },
+                    }),
                     Some(&audit),
                 )
             })
@@ -174,7 +174,11 @@ impl Service {
         let target = AuditTarget::new(ResourceType::Users, id).named(user.name);
         let audit = self.audit_entry(caller, AuditAction::UserPassword, target);
         self.blocking(move |store| {
-            store.update_user(id, move |user| user.password_hash = Some(hash.clone()), Some(&audit))
+            store.update_user(
+                id,
+                Box::new(move |user: &mut User| user.password_hash = Some(hash.clone())),
+                Some(&audit),
+            )
         })
         .await?
         .ok_or_else(user_not_found)?;

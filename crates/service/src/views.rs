@@ -10,14 +10,14 @@ use store::{Snapshot, Store, StoreError};
 
 /// Memoized name lookups for one response, all read from one snapshot of the store.
 pub(crate) struct Names {
-    snapshot: Snapshot,
+    snapshot: Box<dyn Snapshot>,
     orgs: HashMap<Id, Option<String>>,
     users: HashMap<Id, Option<String>>,
     buckets: HashMap<Id, Option<String>>,
 }
 
 impl Names {
-    pub(crate) fn new(store: &Store) -> Result<Self, StoreError> {
+    pub(crate) fn new(store: &dyn Store) -> Result<Self, StoreError> {
         Ok(Self {
             snapshot: store.snapshot()?,
             orgs: HashMap::new(),
@@ -27,8 +27,8 @@ impl Names {
     }
 
     /// The snapshot the names come from, for reading the records they name in the same transaction.
-    pub(crate) fn snapshot(&self) -> &Snapshot {
-        &self.snapshot
+    pub(crate) fn snapshot(&self) -> &dyn Snapshot {
+        &*self.snapshot
     }
 
     pub(crate) fn org(&mut self, id: Id) -> Result<Option<String>, StoreError> {

@@ -21,19 +21,24 @@ pub enum Conflict {
     AlreadySetUp,
 }
 
+/// Why a storage call failed, whichever engine answered it.
 #[derive(Debug, Error)]
 pub enum StoreError {
+    /// The redb file is held by another process.
     #[error("the database is already open in another process")]
     AlreadyOpen,
     #[error(transparent)]
     Conflict(#[from] Conflict),
-    /// The disk is full, read-only or failing: writes cannot be made durable now. Nothing was written.
+    /// The store cannot take this call now (disk full or read-only, database unreachable, slow or read-only).
+    /// Nothing was written. The API answers 503 `unavailable`.
     #[error("storage unavailable: {0}")]
     Unavailable(String),
+    /// The engine failed in a way a retry will not mend (a corrupt record, a bug).
     #[error("storage: {0}")]
-    Storage(redb::Error),
+    Storage(String),
+    /// A record could not be encoded or decoded.
     #[error("record encoding: {0}")]
-    Encoding(serde_json::Error),
+    Encoding(String),
     /// A failure shared by several writes (their common transaction could not commit), or a write interrupted.
     #[error("storage: {0}")]
     Failed(String),
@@ -41,7 +46,7 @@ pub enum StoreError {
 
 impl StoreError {
     /// The same failure again, for each other write of a batch that failed together.
-    pub(crate) fn replicate(&self) -> StoreError {
+    pub fn replicate(&self) -> StoreError {
         match self {
             StoreError::AlreadyOpen => StoreError::AlreadyOpen,
             StoreError::Conflict(conflict) => StoreError::Conflict(*conflict),
@@ -50,33 +55,3 @@ impl StoreError {
         }
     }
 }
-
-impl From<redb::Error> for StoreError {
-    fn from(error: redb::Error) -> Self {
-        match error {
-            redb::Error::Io(_) | redb::Error::PreviousIo | redb::Error::DatabaseClosed | redb::Error::Backend(_) => {
-                StoreError::Unavailable(error.to_string())
-            }
-            other => StoreError::Storage(other),
-        }
-    }
-}
-
-/// Lets `?` lift each of redb's error types straight into [`StoreError`].
-macro_rules! from_redb {
-    ($($ty:ty),*) => {$(
-        impl From<$ty> for StoreError {
-            fn from(error: $ty) -> Self {
-                StoreError::from(redb::Error::from(error))
-            }
-        }
-    )*};
-}
-
-from_redb!(
-    redb::TableError,
-    redb::StorageError,
-    redb::TransactionError,
-    redb::CommitError,
-    redb::DatabaseError
-);

@@ -1,20 +1,8 @@
-//! Figures about the store for `/metrics`: how many records each table holds, the file's size, and how many
-//! write transactions were committed and how long their commits took.
-//!
-//! Record counts come from one read transaction; redb keeps each table's length in its b-tree header, so
-//! `len()` costs the same for ten records as for a million. Commit figures are lock-free counters, bumped once
-//! per commit by [`Store::write`](crate::Store).
-//!
-//! [`LatencyHistogram`] is also what the HTTP layer uses for request latency, so both histograms share one set of
-//! buckets.
+//! Figures about a store for `/metrics`: record counts, commit counts and a lock-free latency histogram (which the
+//! HTTP layer uses for request latency too, so both histograms share one set of buckets).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-
-use redb::ReadableTableMetadata;
-
-use crate::tables::{AUTHORIZATIONS, BUCKETS, ORGS, SESSIONS, USERS};
-use crate::{Store, StoreError};
 
 /// How many records the store holds, per kind.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -27,48 +15,23 @@ pub struct RecordCounts {
     pub sessions: u64,
 }
 
-impl Store {
-    /// Record counts of every kind, read in one transaction (each `len()` is O(1) in redb).
-    pub fn record_counts(&self) -> Result<RecordCounts, StoreError> {
-        let txn = self.read()?;
-        Ok(RecordCounts {
-            authorizations: txn.open_table(AUTHORIZATIONS)?.len()?,
-            users: txn.open_table(USERS)?.len()?,
-            orgs: txn.open_table(ORGS)?.len()?,
-            buckets: txn.open_table(BUCKETS)?.len()?,
-            sessions: txn.open_table(SESSIONS)?.len()?,
-        })
-    }
-
-    /// The database file's size in bytes; `None` in memory (or when the file cannot be read).
-    pub fn file_bytes(&self) -> Option<u64> {
-        let path = self.path.as_ref()?;
-        std::fs::metadata(path).ok().map(|meta| meta.len())
-    }
-
-    /// Write transactions committed (or whose commit failed) since the store was opened, and their commit times.
-    pub fn commit_stats(&self) -> CommitSnapshot {
-        self.commit_stats.snapshot()
-    }
-}
-
-/// Commit counters; [`Store::write`](crate::Store) feeds them.
+/// Commit counters, bumped once per commit by an engine.
 #[derive(Debug, Default)]
-pub(crate) struct CommitStats {
+pub struct CommitStats {
     ok: AtomicU64,
     failed: AtomicU64,
     latency: LatencyHistogram,
 }
 
 impl CommitStats {
-    /// Counts one `commit()` call that took `elapsed` and succeeded or not.
-    pub(crate) fn record_commit(&self, elapsed: Duration, ok: bool) {
+    /// Counts one commit that took `elapsed` and succeeded or not.
+    pub fn record_commit(&self, elapsed: Duration, ok: bool) {
         let counter = if ok { &self.ok } else { &self.failed };
         counter.fetch_add(1, Ordering::Relaxed);
         self.latency.observe(elapsed);
     }
 
-    fn snapshot(&self) -> CommitSnapshot {
+    pub fn snapshot(&self) -> CommitSnapshot {
         CommitSnapshot {
             ok: self.ok.load(Ordering::Relaxed),
             failed: self.failed.load(Ordering::Relaxed),
@@ -77,7 +40,7 @@ impl CommitStats {
     }
 }
 
-/// What [`Store::commit_stats`] reports.
+/// What [`Store::commit_stats`](crate::Store::commit_stats) reports.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CommitSnapshot {
     /// Commits that succeeded.
@@ -188,42 +151,6 @@ mod tests {
         assert_eq!(cumulative[17], ("+Inf", 4));
         assert_eq!(snapshot.count(), 4);
         assert_eq!(snapshot.sum_nanos, 50_000 + 51_000 + 3_000_000 + 11_000_000_000);
-    }
-
-    #[test]
-    fn counts_follow_the_tables_and_every_write_is_one_commit() {
-        let store = Store::in_memory().unwrap();
-        let before = store.commit_stats();
-        assert_eq!(store.record_counts().unwrap(), RecordCounts::default());
-        let now = time::OffsetDateTime::UNIX_EPOCH;
-        let user = model::User {
-            id: model::Id::new(7).unwrap(),
-            name: "someone".into(),
-            status: model::Status::Active,
-            password_hash: None,
-            instance_owner: false,
-        };
-        store.create_user(&user, None).unwrap();
-        let session = model::Session {
-            user_id: user.id,
-            created_at: now,
-            expires_at: now,
-        };
-        store
-            .create_session(&model::Token::new("key").hash(), &session, None)
-            .unwrap();
-        assert!(
-            store.create_user(&user, None).is_err(),
-            "a duplicate name is refused before the commit"
-        );
-
-        let counts = store.record_counts().unwrap();
-        assert_eq!((counts.users, counts.sessions, counts.authorizations), (1, 1, 0));
-        let after = store.commit_stats();
-        assert_eq!(after.ok - before.ok, 2);
-        assert_eq!(after.failed, 0);
-        assert_eq!(after.latency.count() - before.latency.count(), 2);
-        assert_eq!(store.file_bytes(), None, "in memory there is no file");
     }
 
     #[test]

@@ -3,16 +3,11 @@
 use model::{AuditEntry, Session, TokenHash};
 
 use crate::tables::SESSIONS;
-use crate::{Store, StoreError, decode, encode};
+use crate::{Error, RedbStore, decode, encode};
 
-impl Store {
+impl RedbStore {
     /// Stores a session (and `audit`, the sign-in).
-    pub fn create_session(
-        &self,
-        key: &TokenHash,
-        session: &Session,
-        audit: Option<&AuditEntry>,
-    ) -> Result<(), StoreError> {
+    pub fn create_session(&self, key: &TokenHash, session: &Session, audit: Option<&AuditEntry>) -> Result<(), Error> {
         let (key, session) = (*key, session.clone());
         self.write_audited(audit, move |txn| {
             txn.open_table(SESSIONS)?
@@ -21,7 +16,7 @@ impl Store {
         })
     }
 
-    pub fn session(&self, key: &TokenHash) -> Result<Option<Session>, StoreError> {
+    pub fn session(&self, key: &TokenHash) -> Result<Option<Session>, Error> {
         let txn = self.read()?;
         let table = txn.open_table(SESSIONS)?;
         let found = table.get(key.as_bytes().as_slice())?;
@@ -29,7 +24,7 @@ impl Store {
     }
 
     /// Removes a session (and appends `audit`, the sign-out, if there was one); `false` when there was none.
-    pub fn delete_session(&self, key: &TokenHash, audit: Option<&AuditEntry>) -> Result<bool, StoreError> {
+    pub fn delete_session(&self, key: &TokenHash, audit: Option<&AuditEntry>) -> Result<bool, Error> {
         let key = *key;
         self.write_audited(audit, move |txn| {
             Ok(txn.open_table(SESSIONS)?.remove(key.as_bytes().as_slice())?.is_some())

@@ -6,29 +6,11 @@ use model::{AuditEntry, Bucket, Id, Org, User};
 use redb::{ReadableTable, WriteTransaction};
 
 use crate::tables::*;
-use crate::{Conflict, Store, StoreError, decode, encode, get_record, owned_ids, remove_authorization};
+use store::{Conflict, Role};
 
-/// A user's role in an org.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Role {
-    Member,
-    Owner,
-}
+use crate::{Error, RedbStore, decode, encode, get_record, owned_ids, remove_authorization};
 
-impl Role {
-    fn to_byte(self) -> u8 {
-        match self {
-            Role::Member => 0,
-            Role::Owner => 1,
-        }
-    }
-
-    fn from_byte(byte: u8) -> Self {
-        if byte == 1 { Role::Owner } else { Role::Member }
-    }
-}
-
-pub(crate) fn put_member(txn: &WriteTransaction, org: Id, user: Id, role: Role) -> Result<(), StoreError> {
+pub(crate) fn put_member(txn: &WriteTransaction, org: Id, user: Id, role: Role) -> Result<(), Error> {
     txn.open_table(ORG_MEMBERS)?
         .insert((org.get(), user.get()), role.to_byte())?;
     txn.open_table(USER_ORGS)?
@@ -36,14 +18,14 @@ pub(crate) fn put_member(txn: &WriteTransaction, org: Id, user: Id, role: Role) 
     Ok(())
 }
 
-fn remove_member_pair(txn: &WriteTransaction, org: u64, user: u64) -> Result<(), StoreError> {
+fn remove_member_pair(txn: &WriteTransaction, org: u64, user: u64) -> Result<(), Error> {
     txn.open_table(ORG_MEMBERS)?.remove((org, user))?;
     txn.open_table(USER_ORGS)?.remove((user, org))?;
     Ok(())
 }
 
 /// The second halves of `(first, second)` keys under `first`, with their roles.
-fn pairs_with_role(table: &impl ReadableTable<(u64, u64), u8>, first: Id) -> Result<Vec<(Id, Role)>, StoreError> {
+fn pairs_with_role(table: &impl ReadableTable<(u64, u64), u8>, first: Id) -> Result<Vec<(Id, Role)>, Error> {
     let mut out = Vec::new();
     for entry in table.range((first.get(), 0)..=(first.get(), u64::MAX))? {
         let (key, role) = entry?;
@@ -54,7 +36,7 @@ fn pairs_with_role(table: &impl ReadableTable<(u64, u64), u8>, first: Id) -> Res
     Ok(out)
 }
 
-impl Store {
+impl RedbStore {
     /// Applies `change` and stores the user (with `audit`), keeping the name index right. `None` when there is
     /// no such user.
     pub fn update_user(
@@ -62,7 +44,7 @@ impl Store {
         id: Id,
         mut change: impl FnMut(&mut User) + Send + 'static,
         audit: Option<&AuditEntry>,
-    ) -> Result<Option<User>, StoreError> {
+    ) -> Result<Option<User>, Error> {
         self.write_audited(audit, move |txn| {
             let mut users = txn.open_table(USERS)?;
             let Some(mut user) = get_record::<User>(&users, id.get())? else {
@@ -73,7 +55,7 @@ impl Store {
             if user.name != old_name {
                 let mut by_name = txn.open_table(USERS_BY_NAME)?;
                 if by_name.get(user.name.as_str())?.is_some() {
-                    return Err(StoreError::Conflict(Conflict::UserName));
+                    return Err(Error::Conflict(Conflict::UserName));
                 }
                 by_name.remove(old_name.as_str())?;
                 by_name.insert(user.name.as_str(), id.get())?;
@@ -84,7 +66,7 @@ impl Store {
     }
 
     /// Removes the user and its memberships (with `audit`). `false` when there was none.
-    pub fn delete_user(&self, id: Id, audit: Option<&AuditEntry>) -> Result<bool, StoreError> {
+    pub fn delete_user(&self, id: Id, audit: Option<&AuditEntry>) -> Result<bool, Error> {
         self.write_audited(audit, move |txn| {
             let removed = txn
                 .open_table(USERS)?
@@ -109,7 +91,7 @@ impl Store {
         id: Id,
         mut change: impl FnMut(&mut Org) + Send + 'static,
         audit: Option<&AuditEntry>,
-    ) -> Result<Option<Org>, StoreError> {
+    ) -> Result<Option<Org>, Error> {
         self.write_audited(audit, move |txn| {
             let mut orgs = txn.open_table(ORGS)?;
             let Some(mut org) = get_record::<Org>(&orgs, id.get())? else {
@@ -120,7 +102,7 @@ impl Store {
             if org.name != old_name {
                 let mut by_name = txn.open_table(ORGS_BY_NAME)?;
                 if by_name.get(org.name.as_str())?.is_some() {
-                    return Err(StoreError::Conflict(Conflict::OrgName));
+                    return Err(Error::Conflict(Conflict::OrgName));
                 }
                 by_name.remove(old_name.as_str())?;
                 by_name.insert(org.name.as_str(), id.get())?;
@@ -132,7 +114,7 @@ impl Store {
 
     /// Removes the org with its buckets, memberships and authorizations (with `audit`). `false` when there was
     /// none.
-    pub fn delete_org(&self, id: Id, audit: Option<&AuditEntry>) -> Result<bool, StoreError> {
+    pub fn delete_org(&self, id: Id, audit: Option<&AuditEntry>) -> Result<bool, Error> {
         self.write_audited(audit, move |txn| {
             let removed = txn
                 .open_table(ORGS)?
@@ -167,20 +149,20 @@ impl Store {
     }
 
     /// Gives `user` a role in `org` (replacing any role it had), with `audit`. Both must exist.
-    pub fn add_member(&self, org: Id, user: Id, role: Role, audit: Option<&AuditEntry>) -> Result<(), StoreError> {
+    pub fn add_member(&self, org: Id, user: Id, role: Role, audit: Option<&AuditEntry>) -> Result<(), Error> {
         self.write_audited(audit, move |txn| {
             if txn.open_table(ORGS)?.get(org.get())?.is_none() {
-                return Err(StoreError::Conflict(Conflict::MissingOrg));
+                return Err(Error::Conflict(Conflict::MissingOrg));
             }
             if txn.open_table(USERS)?.get(user.get())?.is_none() {
-                return Err(StoreError::Conflict(Conflict::MissingUser));
+                return Err(Error::Conflict(Conflict::MissingUser));
             }
             put_member(txn, org, user, role)
         })
     }
 
     /// Takes `role` away from `user` in `org` (with `audit`); `false` when the user did not have that role there.
-    pub fn remove_member(&self, org: Id, user: Id, role: Role, audit: Option<&AuditEntry>) -> Result<bool, StoreError> {
+    pub fn remove_member(&self, org: Id, user: Id, role: Role, audit: Option<&AuditEntry>) -> Result<bool, Error> {
         self.write_audited(audit, move |txn| {
             let current = txn
                 .open_table(ORG_MEMBERS)?
@@ -195,13 +177,13 @@ impl Store {
     }
 
     /// The users of an org, with their roles, by user ID.
-    pub fn members(&self, org: Id) -> Result<Vec<(Id, Role)>, StoreError> {
+    pub fn members(&self, org: Id) -> Result<Vec<(Id, Role)>, Error> {
         let txn = self.read()?;
         pairs_with_role(&txn.open_table(ORG_MEMBERS)?, org)
     }
 
     /// The orgs a user belongs to, with the user's role in each.
-    pub fn orgs_of(&self, user: Id) -> Result<Vec<(Id, Role)>, StoreError> {
+    pub fn orgs_of(&self, user: Id) -> Result<Vec<(Id, Role)>, Error> {
         let txn = self.read()?;
         pairs_with_role(&txn.open_table(USER_ORGS)?, user)
     }

@@ -2,55 +2,34 @@
 //! pages, time filters and retention, and the next sequence number (kept on its own, so that numbers are never
 //! reused, even after retention has removed every entry).
 //!
-//! A mutation appends its entry inside its own write transaction (see [`Store::write_audited`]): the change and
+//! A mutation appends its entry inside its own write transaction (see [`RedbStore::write_audited`]): the change and
 //! its entry commit together or not at all, and a mutation that changed nothing (a delete of a record that is
-//! gone) appends none. Once committed, entries are handed to the observer set with [`Store::observe_audit`] (the
+//! gone) appends none. Once committed, entries are handed to the observer set with [`RedbStore::observe_audit`] (the
 //! stdout mirror).
 
 use std::ops::Bound;
 
-use model::{AuditAction, AuditEntry, Id};
+use model::AuditEntry;
 use redb::{ReadableTable, WriteTransaction};
 use time::OffsetDateTime;
 
 use crate::tables::{AUDIT, AUDIT_BY_TIME, AUDIT_SEQUENCE};
-use crate::{Store, StoreError};
+use store::{AuditFilter, AuditObserver};
+
+use crate::{Error, RedbStore};
 
 /// Audit entries are kept as the JSON the API returns: they are written once and read only by operators, so the
 /// binary record layout of `codec` would buy nothing.
-fn encode(entry: &AuditEntry) -> Result<Vec<u8>, StoreError> {
-    serde_json::to_vec(entry).map_err(StoreError::Encoding)
+fn encode(entry: &AuditEntry) -> Result<Vec<u8>, Error> {
+    serde_json::to_vec(entry).map_err(Error::Encoding)
 }
 
-fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
-    serde_json::from_slice(bytes).map_err(StoreError::Encoding)
+fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    serde_json::from_slice(bytes).map_err(Error::Encoding)
 }
 
 /// The key of the next sequence number in [`AUDIT_SEQUENCE`].
 const NEXT: &str = "next";
-
-/// Called with each entry once the transaction holding it has committed.
-pub type AuditObserver = Box<dyn Fn(&AuditEntry) + Send + Sync>;
-
-/// Which entries a page holds. All given conditions must hold.
-#[derive(Debug, Clone, Default)]
-pub struct AuditFilter {
-    pub action: Option<AuditAction>,
-    /// Entries at or after this time.
-    pub since: Option<OffsetDateTime>,
-    /// Entries at or before this time.
-    pub until: Option<OffsetDateTime>,
-    /// Entries whose actor is this user, or whose target is this user (a user record, a membership, a token's
-    /// owner).
-    pub user_id: Option<Id>,
-}
-
-impl AuditFilter {
-    fn keeps(&self, entry: &AuditEntry) -> bool {
-        self.action.is_none_or(|action| entry.action == action)
-            && self.user_id.is_none_or(|user| entry.concerns_user(user))
-    }
-}
 
 /// Whether a mutation's result means it changed something, so that its audit entry is appended.
 pub(crate) trait Changed {
@@ -80,7 +59,7 @@ fn nanos(at: OffsetDateTime) -> i128 {
 }
 
 /// Appends `entry` with the next sequence number; returns it as stored.
-pub(crate) fn append(txn: &WriteTransaction, entry: &AuditEntry) -> Result<AuditEntry, StoreError> {
+pub(crate) fn append(txn: &WriteTransaction, entry: &AuditEntry) -> Result<AuditEntry, Error> {
     let mut sequence = txn.open_table(AUDIT_SEQUENCE)?;
     let id = sequence.get(NEXT)?.map_or(1, |g| g.value());
     sequence.insert(NEXT, id.saturating_add(1))?;
@@ -108,7 +87,7 @@ fn tighter(a: Bound<(i128, u64)>, b: Bound<(i128, u64)>) -> Bound<(i128, u64)> {
     }
 }
 
-impl Store {
+impl RedbStore {
     /// Sets the function that sees every entry once it is committed (at most once per store).
     pub fn observe_audit(&self, observer: AuditObserver) {
         if self.audit_observer.set(observer).is_err() {
@@ -122,13 +101,13 @@ impl Store {
         }
     }
 
-    /// [`Store::write`] for a mutation: when `audit` is given and the result says something changed, the entry is
+    /// [`RedbStore::write`] for a mutation: when `audit` is given and the result says something changed, the entry is
     /// appended in the same transaction, then handed to the observer once committed.
     pub(crate) fn write_audited<T: Changed + Send + 'static>(
         &self,
         audit: Option<&AuditEntry>,
-        mut f: impl FnMut(&WriteTransaction) -> Result<T, StoreError> + Send + 'static,
-    ) -> Result<T, StoreError> {
+        mut f: impl FnMut(&WriteTransaction) -> Result<T, Error> + Send + 'static,
+    ) -> Result<T, Error> {
         let audit = audit.cloned();
         let (value, appended) = self.write(move |txn| {
             let value = f(txn)?;
@@ -146,7 +125,7 @@ impl Store {
 
     /// Appends entries that belong to no mutation (failed authentications and sign-ins, flushed in the
     /// background) in one transaction; returns them with their sequence numbers.
-    pub fn append_audit(&self, entries: &[AuditEntry]) -> Result<Vec<AuditEntry>, StoreError> {
+    pub fn append_audit(&self, entries: &[AuditEntry]) -> Result<Vec<AuditEntry>, Error> {
         if entries.is_empty() {
             return Ok(Vec::new());
         }
@@ -161,12 +140,7 @@ impl Store {
     /// starting after the entry numbered `after`. Pages are stable: walking them with the last entry of each page
     /// as the next `after` sees every entry that existed when the walk began exactly once. When the `after` entry
     /// is gone (retention removed it, and so every older one), the page is empty.
-    pub fn audit_page(
-        &self,
-        filter: &AuditFilter,
-        after: Option<u64>,
-        max: usize,
-    ) -> Result<Vec<AuditEntry>, StoreError> {
+    pub fn audit_page(&self, filter: &AuditFilter, after: Option<u64>, max: usize) -> Result<Vec<AuditEntry>, Error> {
         let txn = self.read()?;
         // A file from before the audit trail, opened read-only, has no audit tables yet: nothing to show.
         let (table, index) = match (txn.open_table(AUDIT), txn.open_table(AUDIT_BY_TIME)) {
@@ -215,7 +189,7 @@ impl Store {
 
     /// Removes up to `max` of the oldest entries older than `before`, in one transaction; returns how many. A
     /// store with nothing that old is only read.
-    pub fn prune_audit(&self, before: OffsetDateTime, max: usize) -> Result<usize, StoreError> {
+    pub fn prune_audit(&self, before: OffsetDateTime, max: usize) -> Result<usize, Error> {
         let cutoff = nanos(before);
         {
             let txn = self.read()?;
@@ -250,7 +224,7 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use model::{AuditActor, CredentialKind, ResourceType};
+    use model::{AuditAction, AuditActor, CredentialKind, Id, ResourceType};
     use time::macros::datetime;
 
     use super::*;
@@ -265,7 +239,7 @@ mod tests {
 
     #[test]
     fn entries_are_numbered_in_order_and_paged_newest_first() {
-        let store = Store::in_memory().unwrap();
+        let store = RedbStore::in_memory().unwrap();
         let base = datetime!(2030-01-01 00:00:00 UTC);
         let times = [0, 10, 5, 20, 20];
         let batch: Vec<AuditEntry> = times
@@ -293,7 +267,7 @@ mod tests {
 
     #[test]
     fn filters_by_action_time_and_user() {
-        let store = Store::in_memory().unwrap();
+        let store = RedbStore::in_memory().unwrap();
         let base = datetime!(2030-01-01 00:00:00 UTC);
         let user = Id::new(0x77).unwrap();
         let mut acted = entry(base + time::Duration::seconds(1), AuditAction::UserUpdate);
@@ -346,7 +320,7 @@ mod tests {
 
     #[test]
     fn a_mutation_that_fails_or_changes_nothing_leaves_no_entry() {
-        let store = Store::in_memory().unwrap();
+        let store = RedbStore::in_memory().unwrap();
         let at = datetime!(2030-01-01 00:00:00 UTC);
         let gone = Id::new(5).unwrap();
         let audit = entry(at, AuditAction::AuthorizationDelete);
@@ -372,7 +346,7 @@ mod tests {
 
     #[test]
     fn retention_removes_the_oldest_and_numbers_are_never_reused() {
-        let store = Store::in_memory().unwrap();
+        let store = RedbStore::in_memory().unwrap();
         let base = datetime!(2030-01-01 00:00:00 UTC);
         let batch: Vec<AuditEntry> = (0..5)
             .map(|s| entry(base + time::Duration::seconds(s), AuditAction::SignOut))
@@ -390,7 +364,7 @@ mod tests {
 
     #[test]
     fn the_observer_sees_committed_entries_only() {
-        let store = Store::in_memory().unwrap();
+        let store = RedbStore::in_memory().unwrap();
         let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let sink = std::sync::Arc::clone(&seen);
         store.observe_audit(Box::new(move |entry| sink.lock().unwrap().push(entry.id)));

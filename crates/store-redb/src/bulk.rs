@@ -3,9 +3,9 @@
 
 use model::Authorization;
 
-use crate::{Store, StoreError, put_authorization};
+use crate::{Error, RedbStore, put_authorization};
 
-impl Store {
+impl RedbStore {
     /// Writes `authorizations` with `per_transaction` records to each write transaction (at least one), each
     /// committed durably. Uniqueness is checked as for a single create; on a conflict the current transaction is
     /// dropped and the error returned, so earlier batches stay. Returns how many records were written.
@@ -13,7 +13,7 @@ impl Store {
         &self,
         authorizations: impl IntoIterator<Item = Authorization>,
         per_transaction: usize,
-    ) -> Result<usize, StoreError> {
+    ) -> Result<usize, Error> {
         let per_transaction = per_transaction.max(1);
         let mut records = authorizations.into_iter().peekable();
         let mut written = 0;

@@ -6,7 +6,7 @@
 //! the record changes. (The benchmark's profile showed JSON decoding to be most of an authenticated request's CPU:
 //! the operator's authorization alone holds 44 permissions, each with hex IDs to parse.)
 //!
-//! Decoding never panics: a short or malformed record is an [`StoreError::Encoding`].
+//! Decoding never panics: a short or malformed record is an [`Error::Encoding`].
 
 use model::{Action, Authorization, Bucket, BucketKind, Id, Org, Permission, Resource, ResourceType, Session, Status};
 use model::{Token, TokenHash, User};
@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
-use crate::StoreError;
+use crate::Error;
 
 /// The format byte of the binary layout, version 1.
 const BINARY_V1: u8 = 1;
@@ -24,7 +24,7 @@ const JSON: u8 = b'{';
 /// A record the store keeps.
 pub(crate) trait Record: Sized + Serialize + DeserializeOwned {
     fn write(&self, out: &mut Writer);
-    fn read(input: &mut Reader<'_>) -> Result<Self, StoreError>;
+    fn read(input: &mut Reader<'_>) -> Result<Self, Error>;
 }
 
 pub(crate) fn encode<T: Record>(record: &T) -> Vec<u8> {
@@ -34,7 +34,7 @@ pub(crate) fn encode<T: Record>(record: &T) -> Vec<u8> {
     out.0
 }
 
-pub(crate) fn decode<T: Record>(bytes: &[u8]) -> Result<T, StoreError> {
+pub(crate) fn decode<T: Record>(bytes: &[u8]) -> Result<T, Error> {
     match bytes.first() {
         Some(&BINARY_V1) => {
             let mut input = Reader(&bytes[1..]);
@@ -44,13 +44,13 @@ pub(crate) fn decode<T: Record>(bytes: &[u8]) -> Result<T, StoreError> {
             }
             Ok(record)
         }
-        Some(&JSON) => serde_json::from_slice(bytes).map_err(StoreError::Encoding),
+        Some(&JSON) => serde_json::from_slice(bytes).map_err(Error::Encoding),
         _ => Err(malformed("unknown record format")),
     }
 }
 
-fn malformed(what: &str) -> StoreError {
-    StoreError::Encoding(serde::de::Error::custom(format!("malformed record: {what}")))
+fn malformed(what: &str) -> Error {
+    Error::Encoding(serde::de::Error::custom(format!("malformed record: {what}")))
 }
 
 pub(crate) struct Writer(Vec<u8>);
@@ -119,7 +119,7 @@ impl Writer {
 pub(crate) struct Reader<'a>(&'a [u8]);
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], StoreError> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], Error> {
         if self.0.len() < n {
             return Err(malformed("truncated"));
         }
@@ -128,25 +128,25 @@ impl<'a> Reader<'a> {
         Ok(head)
     }
 
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], StoreError> {
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], Error> {
         let mut out = [0u8; N];
         out.copy_from_slice(self.take(N)?);
         Ok(out)
     }
 
-    fn u8(&mut self) -> Result<u8, StoreError> {
+    fn u8(&mut self) -> Result<u8, Error> {
         Ok(self.take(1)?[0])
     }
 
-    fn u64(&mut self) -> Result<u64, StoreError> {
+    fn u64(&mut self) -> Result<u64, Error> {
         Ok(u64::from_le_bytes(self.array()?))
     }
 
-    fn i64(&mut self) -> Result<i64, StoreError> {
+    fn i64(&mut self) -> Result<i64, Error> {
         Ok(i64::from_le_bytes(self.array()?))
     }
 
-    fn bool(&mut self) -> Result<bool, StoreError> {
+    fn bool(&mut self) -> Result<bool, Error> {
         match self.u8()? {
             0 => Ok(false),
             1 => Ok(true),
@@ -154,24 +154,24 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn str(&mut self) -> Result<&'a str, StoreError> {
+    fn str(&mut self) -> Result<&'a str, Error> {
         let len = u32::from_le_bytes(self.array()?) as usize;
         std::str::from_utf8(self.take(len)?).map_err(|_| malformed("bad text"))
     }
 
-    fn string(&mut self) -> Result<String, StoreError> {
+    fn string(&mut self) -> Result<String, Error> {
         self.str().map(str::to_owned)
     }
 
-    fn id(&mut self) -> Result<Id, StoreError> {
+    fn id(&mut self) -> Result<Id, Error> {
         Id::new(self.u64()?).ok_or_else(|| malformed("zero id"))
     }
 
-    fn opt_id(&mut self) -> Result<Option<Id>, StoreError> {
+    fn opt_id(&mut self) -> Result<Option<Id>, Error> {
         Ok(Id::new(self.u64()?))
     }
 
-    fn time(&mut self) -> Result<OffsetDateTime, StoreError> {
+    fn time(&mut self) -> Result<OffsetDateTime, Error> {
         let seconds = i128::from(self.i64()?);
         let nanos = i128::from(self.u64()?);
         if nanos >= 1_000_000_000 {
@@ -180,11 +180,11 @@ impl<'a> Reader<'a> {
         OffsetDateTime::from_unix_timestamp_nanos(seconds * 1_000_000_000 + nanos).map_err(|_| malformed("bad time"))
     }
 
-    fn opt_time(&mut self) -> Result<Option<OffsetDateTime>, StoreError> {
+    fn opt_time(&mut self) -> Result<Option<OffsetDateTime>, Error> {
         if self.bool()? { self.time().map(Some) } else { Ok(None) }
     }
 
-    fn opt_string(&mut self) -> Result<Option<String>, StoreError> {
+    fn opt_string(&mut self) -> Result<Option<String>, Error> {
         if self.bool()? {
             self.string().map(Some)
         } else {
@@ -192,7 +192,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn status(&mut self) -> Result<Status, StoreError> {
+    fn status(&mut self) -> Result<Status, Error> {
         match self.u8()? {
             0 => Ok(Status::Active),
             1 => Ok(Status::Inactive),
@@ -200,7 +200,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn count(&mut self, each_at_least: usize) -> Result<usize, StoreError> {
+    fn count(&mut self, each_at_least: usize) -> Result<usize, Error> {
         let count = u32::from_le_bytes(self.array()?) as usize;
         // A count can claim no more items than the bytes left could hold: no huge allocation from a bad record.
         if count.saturating_mul(each_at_least) > self.0.len() {
@@ -281,7 +281,7 @@ impl Record for Authorization {
         // `last_used_at` lives in a table of its own.
     }
 
-    fn read(input: &mut Reader<'_>) -> Result<Self, StoreError> {
+    fn read(input: &mut Reader<'_>) -> Result<Self, Error> {
         let id = input.id()?;
         let token = input.opt_string()?.map(Token::new);
         let hashed_token = TokenHash::from_bytes(input.array()?);
@@ -329,7 +329,7 @@ impl Record for User {
         out.bool(self.instance_owner);
     }
 
-    fn read(input: &mut Reader<'_>) -> Result<Self, StoreError> {
+    fn read(input: &mut Reader<'_>) -> Result<Self, Error> {
         Ok(User {
             id: input.id()?,
             name: input.string()?,
@@ -349,7 +349,7 @@ impl Record for Org {
         out.time(self.updated_at);
     }
 
-    fn read(input: &mut Reader<'_>) -> Result<Self, StoreError> {
+    fn read(input: &mut Reader<'_>) -> Result<Self, Error> {
         Ok(Org {
             id: input.id()?,
             name: input.string()?,
@@ -376,7 +376,7 @@ impl Record for Bucket {
         out.time(self.updated_at);
     }
 
-    fn read(input: &mut Reader<'_>) -> Result<Self, StoreError> {
+    fn read(input: &mut Reader<'_>) -> Result<Self, Error> {
         Ok(Bucket {
             id: input.id()?,
             org_id: input.id()?,
@@ -402,7 +402,7 @@ impl Record for Session {
         out.time(self.expires_at);
     }
 
-    fn read(input: &mut Reader<'_>) -> Result<Self, StoreError> {
+    fn read(input: &mut Reader<'_>) -> Result<Self, Error> {
         Ok(Session {
             user_id: input.id()?,
             created_at: input.time()?,

@@ -1,4 +1,4 @@
-//! The read side of every request: a [`Snapshot`] of the store, shared by all readers until the next commit.
+//! The read side of every request: a [`RedbSnapshot`] of the store, shared by all readers until the next commit.
 //!
 //! Beginning a read transaction and opening a table in it are the largest costs of reading a record from redb's
 //! cache (the benchmark's profile: ~2,700 instructions per table opened, and a token check opens three). So the
@@ -17,13 +17,13 @@ use redb::{ReadOnlyTable, ReadTransaction, TableDefinition};
 
 use crate::codec::Record;
 use crate::tables::{AUTHORIZATION_LAST_USED, AUTHORIZATIONS, AUTHORIZATIONS_BY_TOKEN, BUCKETS, ORGS, USERS};
-use crate::{Handle, Store, StoreError, closed, get_record, with_last_used};
+use crate::{Error, Handle, RedbStore, closed, get_record, with_last_used};
 
 type Records = ReadOnlyTable<u64, &'static [u8]>;
 
 /// A consistent, read-only view of the store. Cheap to clone; hold it only for the request at hand.
 #[derive(Clone)]
-pub struct Snapshot(pub(crate) Arc<Shared>);
+pub struct RedbSnapshot(pub(crate) Arc<Shared>);
 
 pub(crate) struct Shared {
     generation: u64,
@@ -40,7 +40,7 @@ pub(crate) struct Shared {
 #[derive(Default)]
 pub(crate) struct Snapshots {
     generation: AtomicU64,
-    current: Mutex<Option<Snapshot>>,
+    current: Mutex<Option<RedbSnapshot>>,
 }
 
 impl Snapshots {
@@ -56,9 +56,9 @@ impl Snapshots {
     }
 }
 
-impl Store {
+impl RedbStore {
     /// A snapshot that holds every write acknowledged before this call.
-    pub fn snapshot(&self) -> Result<Snapshot, StoreError> {
+    pub fn snapshot(&self) -> Result<RedbSnapshot, Error> {
         let generation = self.snapshots.generation.load(Ordering::Acquire);
         if let Some(current) = &*self.snapshots.current.lock().unwrap_or_else(PoisonError::into_inner)
             && current.0.generation == generation
@@ -70,7 +70,7 @@ impl Store {
             Handle::ReadOnly(db) => redb::ReadableDatabase::begin_read(db)?,
             Handle::Closed => return Err(closed()),
         };
-        let snapshot = Snapshot(Arc::new(Shared {
+        let snapshot = RedbSnapshot(Arc::new(Shared {
             generation,
             txn,
             authorizations: OnceLock::new(),
@@ -89,12 +89,12 @@ impl Store {
     }
 }
 
-impl Snapshot {
+impl RedbSnapshot {
     fn table<'t, K: redb::Key + 'static, V: redb::Value + 'static>(
         &self,
         cell: &'t OnceLock<ReadOnlyTable<K, V>>,
         definition: TableDefinition<'static, K, V>,
-    ) -> Result<&'t ReadOnlyTable<K, V>, StoreError> {
+    ) -> Result<&'t ReadOnlyTable<K, V>, Error> {
         if let Some(table) = cell.get() {
             return Ok(table);
         }
@@ -103,7 +103,7 @@ impl Snapshot {
     }
 
     /// An authorization with its last use.
-    pub fn authorization(&self, id: Id) -> Result<Option<Authorization>, StoreError> {
+    pub fn authorization(&self, id: Id) -> Result<Option<Authorization>, Error> {
         let shared = &self.0;
         let Some(auth) = get_record::<Authorization>(self.table(&shared.authorizations, AUTHORIZATIONS)?, id.get())?
         else {
@@ -117,7 +117,7 @@ impl Snapshot {
     pub fn authorization_and_user_by_token(
         &self,
         hash: &TokenHash,
-    ) -> Result<Option<(Authorization, Option<User>)>, StoreError> {
+    ) -> Result<Option<(Authorization, Option<User>)>, Error> {
         let shared = &self.0;
         let index = self.table(&shared.by_token, AUTHORIZATIONS_BY_TOKEN)?;
         let Some(id) = index.get(hash.as_bytes().as_slice())?.map(|g| g.value()) else {
@@ -137,19 +137,19 @@ impl Snapshot {
         cell: &OnceLock<Records>,
         definition: TableDefinition<'static, u64, &'static [u8]>,
         id: Id,
-    ) -> Result<Option<T>, StoreError> {
+    ) -> Result<Option<T>, Error> {
         get_record(self.table(cell, definition)?, id.get())
     }
 
-    pub fn user(&self, id: Id) -> Result<Option<User>, StoreError> {
+    pub fn user(&self, id: Id) -> Result<Option<User>, Error> {
         self.record(&self.0.users, USERS, id)
     }
 
-    pub fn org(&self, id: Id) -> Result<Option<Org>, StoreError> {
+    pub fn org(&self, id: Id) -> Result<Option<Org>, Error> {
         self.record(&self.0.orgs, ORGS, id)
     }
 
-    pub fn bucket(&self, id: Id) -> Result<Option<Bucket>, StoreError> {
+    pub fn bucket(&self, id: Id) -> Result<Option<Bucket>, Error> {
         self.record(&self.0.buckets, BUCKETS, id)
     }
 }

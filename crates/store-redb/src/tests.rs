@@ -27,7 +27,7 @@ fn auth(n: u64, user: u64, org: u64, token: &str) -> Authorization {
 
 #[test]
 fn delete_removes_record_and_token_index_together() {
-    let store = Store::in_memory().unwrap();
+    let store = RedbStore::in_memory().unwrap();
     store.create_authorization(&auth(1, 10, 20, "t1"), None).unwrap();
     let hash = Token::new("t1").hash();
     assert_eq!(store.authorization_by_token(&hash).unwrap().unwrap().id, id(1));
@@ -50,10 +50,10 @@ fn delete_removes_record_and_token_index_together() {
 
 #[test]
 fn duplicate_token_is_refused_and_nothing_is_written() {
-    let store = Store::in_memory().unwrap();
+    let store = RedbStore::in_memory().unwrap();
     store.create_authorization(&auth(1, 10, 20, "same"), None).unwrap();
     let err = store.create_authorization(&auth(2, 11, 21, "same"), None).unwrap_err();
-    assert!(matches!(err, StoreError::Conflict(Conflict::TokenExists)));
+    assert!(matches!(err, Error::Conflict(Conflict::TokenExists)));
     assert!(store.authorization(id(2)).unwrap().is_none());
     assert!(
         store
@@ -68,7 +68,7 @@ fn duplicate_token_is_refused_and_nothing_is_written() {
 
 #[test]
 fn filters_by_user_and_org_and_both() {
-    let store = Store::in_memory().unwrap();
+    let store = RedbStore::in_memory().unwrap();
     store.create_authorization(&auth(1, 10, 20, "a"), None).unwrap();
     store.create_authorization(&auth(2, 10, 21, "b"), None).unwrap();
     store.create_authorization(&auth(3, 11, 20, "c"), None).unwrap();
@@ -106,7 +106,7 @@ fn filters_by_user_and_org_and_both() {
 
 #[test]
 fn forgetting_plaintext_keeps_the_hash_lookup() {
-    let store = Store::in_memory().unwrap();
+    let store = RedbStore::in_memory().unwrap();
     store.create_authorization(&auth(1, 10, 20, "secret"), None).unwrap();
     assert_eq!(store.forget_plaintext_tokens().unwrap(), 1);
     let found = store
@@ -121,13 +121,13 @@ fn forgetting_plaintext_keeps_the_hash_lookup() {
 fn second_open_of_the_same_file_fails_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db.redb");
-    let _first = Store::open(&path).unwrap();
-    assert!(matches!(Store::open(&path), Err(StoreError::AlreadyOpen)));
+    let _first = RedbStore::open(&path).unwrap();
+    assert!(matches!(RedbStore::open(&path), Err(Error::AlreadyOpen)));
 }
 
 #[test]
 fn user_names_are_unique() {
-    let store = Store::in_memory().unwrap();
+    let store = RedbStore::in_memory().unwrap();
     let user = User {
         id: id(1),
         name: "u".into(),
@@ -139,7 +139,7 @@ fn user_names_are_unique() {
     let again = User { id: id(2), ..user };
     assert!(matches!(
         store.create_user(&again, None),
-        Err(StoreError::Conflict(Conflict::UserName))
+        Err(Error::Conflict(Conflict::UserName))
     ));
     assert_eq!(store.user_by_name("u").unwrap().unwrap().id, id(1));
 }
@@ -148,7 +148,7 @@ fn user_names_are_unique() {
 
 /// Holds the leader inside its transaction until the other writers have queued, so that they form one batch.
 fn with_writers_queued_behind_a_leader<T: Send>(
-    store: &Arc<Store>,
+    store: &Arc<RedbStore>,
     writers: usize,
     queue: impl FnOnce() -> T + Send,
 ) -> T {
@@ -180,7 +180,7 @@ fn with_writers_queued_behind_a_leader<T: Send>(
 
 #[test]
 fn concurrent_writes_share_one_commit() {
-    let store = Arc::new(Store::in_memory().unwrap());
+    let store = Arc::new(RedbStore::in_memory().unwrap());
     let before = store.commit_counts();
 
     let results = with_writers_queued_behind_a_leader(&store, 20, || {
@@ -210,7 +210,7 @@ fn concurrent_writes_share_one_commit() {
 
 #[test]
 fn a_failing_write_in_a_batch_fails_alone_and_leaves_nothing() {
-    let store = Arc::new(Store::in_memory().unwrap());
+    let store = Arc::new(RedbStore::in_memory().unwrap());
     store.create_authorization(&auth(100, 10, 20, "taken"), None).unwrap();
 
     let results = with_writers_queued_behind_a_leader(&store, 10, || {
@@ -234,7 +234,7 @@ fn a_failing_write_in_a_batch_fails_alone_and_leaves_nothing() {
     for (n, result) in results {
         if n == 5 {
             assert!(
-                matches!(result, Err(StoreError::Conflict(Conflict::TokenExists))),
+                matches!(result, Err(Error::Conflict(Conflict::TokenExists))),
                 "{result:?}"
             );
             assert!(store.authorization(id(5)).unwrap().is_none());
@@ -254,7 +254,7 @@ fn a_failing_write_in_a_batch_fails_alone_and_leaves_nothing() {
 
 #[test]
 fn each_writer_gets_the_result_of_its_own_write() {
-    let store = Arc::new(Store::in_memory().unwrap());
+    let store = Arc::new(RedbStore::in_memory().unwrap());
     for n in 1..=8u64 {
         store
             .create_authorization(&auth(n, 10, 20, &format!("token-{n}")), None)
@@ -279,7 +279,7 @@ fn each_writer_gets_the_result_of_its_own_write() {
 
 #[test]
 fn records_written_as_json_by_earlier_versions_are_read_and_rewritten_in_binary() {
-    let store = Store::in_memory().unwrap();
+    let store = RedbStore::in_memory().unwrap();
     let old = auth(7, 10, 20, "old-json-token");
     // What an earlier version left: the record as JSON, with its indexes.
     store.create_authorization(&old, None).unwrap();
@@ -290,7 +290,7 @@ fn records_written_as_json_by_earlier_versions_are_read_and_rewritten_in_binary(
             Ok(())
         })
         .unwrap();
-    let raw = |store: &Store| {
+    let raw = |store: &RedbStore| {
         store
             .read()
             .unwrap()
@@ -318,7 +318,7 @@ fn records_written_as_json_by_earlier_versions_are_read_and_rewritten_in_binary(
 
 #[test]
 fn a_snapshot_is_shared_until_a_commit_and_never_outlives_an_acknowledged_write() {
-    let store = Store::in_memory().unwrap();
+    let store = RedbStore::in_memory().unwrap();
     store.create_authorization(&auth(1, 10, 20, "shared"), None).unwrap();
     let hash = Token::new("shared").hash();
     let first = store.snapshot().unwrap();

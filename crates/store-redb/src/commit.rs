@@ -17,10 +17,10 @@ use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use redb::WriteTransaction;
 
-use crate::{Store, StoreError};
+use crate::{Error, RedbStore};
 
 /// One queued write: applies its changes to the transaction it is given and keeps its own result.
-pub(crate) type Write = Box<dyn FnMut(&WriteTransaction) -> Result<(), StoreError> + Send>;
+pub(crate) type Write = Box<dyn FnMut(&WriteTransaction) -> Result<(), Error> + Send>;
 
 /// Most writes one transaction takes; the rest wait for the next.
 const MAX_BATCH: usize = 256;
@@ -47,7 +47,7 @@ pub struct CommitCounts {
 struct State {
     queue: Vec<(u64, Write)>,
     /// Outcomes not yet collected by their writers, by ticket.
-    done: Vec<(u64, Result<(), StoreError>)>,
+    done: Vec<(u64, Result<(), Error>)>,
     leading: bool,
     next_ticket: u64,
 }
@@ -57,12 +57,12 @@ pub(crate) enum BatchFailure {
     /// One write failed; nothing was committed, and the writes are run again one by one.
     Write,
     /// Beginning or committing the transaction failed: every write of the batch gets this error.
-    Transaction(StoreError),
+    Transaction(Error),
 }
 
 impl GroupCommit {
     /// Queues `write` and returns once the transaction holding it has committed (or failed).
-    pub(crate) fn submit(&self, store: &Store, write: Write) -> Result<(), StoreError> {
+    pub(crate) fn submit(&self, store: &RedbStore, write: Write) -> Result<(), Error> {
         let mut state = self.lock();
         let ticket = state.next_ticket;
         state.next_ticket += 1;
@@ -119,7 +119,7 @@ impl GroupCommit {
 struct Lead<'a> {
     owner: &'a GroupCommit,
     tickets: Vec<u64>,
-    outcomes: Vec<Result<(), StoreError>>,
+    outcomes: Vec<Result<(), Error>>,
 }
 
 impl Drop for Lead<'_> {
@@ -129,7 +129,7 @@ impl Drop for Lead<'_> {
         for ticket in self.tickets.drain(..) {
             let outcome = outcomes
                 .next()
-                .unwrap_or_else(|| Err(StoreError::Failed("the write was interrupted".into())));
+                .unwrap_or_else(|| Err(Error::Failed("the write was interrupted".into())));
             state.done.push((ticket, outcome));
         }
         state.leading = false;
@@ -138,7 +138,7 @@ impl Drop for Lead<'_> {
     }
 }
 
-fn run(store: &Store, writes: &mut [Write], counts: &GroupCommit) -> Vec<Result<(), StoreError>> {
+fn run(store: &RedbStore, writes: &mut [Write], counts: &GroupCommit) -> Vec<Result<(), Error>> {
     let alone = |write: &mut Write| {
         let outcome = store.commit_alone(write);
         if outcome.is_ok() {
