@@ -14,6 +14,8 @@ use server::{App, Clock, Config, LogFormat, SystemClock};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
+pub mod pg;
+
 pub const OPERATOR_TOKEN: &str = "operator-token-for-tests";
 pub const USERNAME: &str = "admin";
 pub const PASSWORD: &str = "password123";
@@ -58,6 +60,8 @@ pub fn config(db_path: &Path, options: Options) -> Config {
     config.init_bucket = Some(BUCKET.into());
     config.init_retention = None;
     config.init_admin_token = Some(OPERATOR_TOKEN.into());
+    // The PostgreSQL pass: the same test, its data in a database of its own instead of the redb file.
+    config.postgres_url = pg::suite_database_for(db_path).map(server::PostgresUrl::new);
     config
 }
 
@@ -283,7 +287,23 @@ impl Process {
     fn spawn(args: &[&str], envs: &[(&str, &str)], log: &Path, stdout: Stdio) -> Self {
         let port = free_port();
         let log_file = std::fs::File::create(log).unwrap();
-        let child = Command::new(binary())
+        let mut command = Command::new(binary());
+        // The PostgreSQL pass: the database stands for the redb file the process is given (or, without one, the
+        // directory of its log).
+        let db_path = args
+            .iter()
+            .position(|a| *a == "--db-path")
+            .and_then(|i| args.get(i + 1).map(PathBuf::from))
+            .or_else(|| {
+                envs.iter()
+                    .find(|(k, _)| *k == "INFLUX_AUTHZ_DB_PATH")
+                    .map(|(_, v)| PathBuf::from(v))
+            })
+            .unwrap_or_else(|| log.parent().unwrap_or(Path::new(".")).to_path_buf());
+        if let Some(url) = pg::suite_database_for(&db_path) {
+            command.env("INFLUX_AUTHZ_POSTGRES_URL", url);
+        }
+        let child = command
             .args(args)
             .env("INFLUXD_HTTP_BIND_ADDRESS", format!("127.0.0.1:{port}"))
             .envs(envs.iter().copied())
@@ -291,6 +311,13 @@ impl Process {
             .stderr(log_file)
             .spawn()
             .unwrap();
+        let mut process = Self { child, port };
+        process.wait_healthy();
+        process
+    }
+
+    /// A child started by the caller (on `port`), once it listens: for starting several before waiting for any.
+    pub fn adopt(child: Child, port: u16) -> Self {
         let mut process = Self { child, port };
         process.wait_healthy();
         process

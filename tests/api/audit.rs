@@ -96,7 +96,7 @@ fn assert_recent_rfc3339(entry: &Value) {
     OffsetDateTime::parse(text, &Rfc3339).unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn token_changes_are_recorded_with_who_what_and_from_where() {
     let app = TestApp::spawn().await;
     let org = app.org_id().await;
@@ -159,7 +159,7 @@ async fn token_changes_are_recorded_with_who_what_and_from_where() {
     assert!(setup[0].get("remote").is_none());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn user_org_bucket_and_membership_changes_are_recorded() {
     let app = TestApp::spawn().await;
     let actor = operator_actor(&app).await;
@@ -302,7 +302,7 @@ async fn user_org_bucket_and_membership_changes_are_recorded() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_client_setup_is_recorded_with_its_address() {
     let app = TestApp::spawn_with(Options {
         set_up: false,
@@ -326,7 +326,7 @@ async fn a_client_setup_is_recorded_with_its_address() {
     assert!(!page.to_string().contains("client-setup-operator-token"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn sign_in_sign_out_and_own_password_are_recorded_and_failed_sign_ins_after_the_flush() {
     let app = TestApp::spawn().await;
     let admin = app.admin_id().await;
@@ -416,7 +416,7 @@ async fn sign_in_sign_out_and_own_password_are_recorded_and_failed_sign_ins_afte
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn failed_authentications_are_recorded_after_the_flush() {
     let clock = ManualClock::at(OffsetDateTime::now_utc());
     let app = TestApp::spawn_custom(tempfile::tempdir().unwrap(), Options::default(), |_| {}, clock.clone()).await;
@@ -498,7 +498,7 @@ async fn failed_authentications_are_recorded_after_the_flush() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_refused_or_failed_change_leaves_no_entry() {
     let app = TestApp::spawn().await;
     let org = app.org_id().await;
@@ -543,7 +543,7 @@ async fn a_refused_or_failed_change_leaves_no_entry() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn pages_walk_every_entry_exactly_once() {
     let app = TestApp::spawn().await;
     for n in 0..23 {
@@ -590,7 +590,7 @@ async fn pages_walk_every_entry_exactly_once() {
     assert!(past["links"].get("next").is_none());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn time_filters_select_by_when() {
     let clock = ManualClock::at(OffsetDateTime::parse("2030-01-01T00:00:00Z", &Rfc3339).unwrap());
     let app = TestApp::spawn_custom(tempfile::tempdir().unwrap(), Options::default(), |_| {}, clock.clone()).await;
@@ -613,7 +613,7 @@ async fn time_filters_select_by_when() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn only_operators_may_read_it_and_bad_parameters_are_400() {
     let app = TestApp::spawn().await;
     let org = app.org_id().await;
@@ -678,7 +678,7 @@ async fn only_operators_may_read_it_and_bad_parameters_are_400() {
     assert!(text.starts_with("{\n\t\""), "{text}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn seeded_records_are_recorded_once_by_the_seed() {
     let dir = tempfile::tempdir().unwrap();
     let seed = dir.path().join("seed.yaml");
@@ -724,7 +724,7 @@ async fn seeded_records_are_recorded_once_by_the_seed() {
     assert_eq!(after.len(), seeded.len());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn retention_removes_entries_older_than_it() {
     let now = OffsetDateTime::now_utc();
     let clock = ManualClock::at(now - time::Duration::days(100));
@@ -1084,7 +1084,7 @@ fn no_token_password_or_session_key_is_in_the_trail_the_mirror_or_the_file() {
     assert!(!answer.contains("token="), "a query string is in the trail");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn the_proxy_check_records_refused_credentials_but_not_missing_permissions() {
     let app = TestApp::spawn().await;
     let org = app.org_id().await;

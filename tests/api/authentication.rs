@@ -12,7 +12,7 @@ async fn get_with(app: &TestApp, path: &str, authorization: &str) -> reqwest::Re
         .unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn token_and_bearer_are_accepted_in_any_case() {
     let app = TestApp::spawn().await;
     for scheme in ["Token", "token", "TOKEN", "Bearer", "bearer"] {
@@ -21,7 +21,7 @@ async fn token_and_bearer_are_accepted_in_any_case() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn missing_malformed_and_unknown_credentials_are_401() {
     let app = TestApp::spawn().await;
     let none = app.send(Method::GET, "/api/v2/authorizations", None, None).await;
@@ -55,7 +55,7 @@ async fn missing_malformed_and_unknown_credentials_are_401() {
     assert_error(response, 401, "unauthorized", "unauthorized access").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn middleware_errors_are_compact_and_handler_errors_tab_indented() {
     let app = TestApp::spawn().await;
     let compact = app
@@ -77,7 +77,7 @@ async fn middleware_errors_are_compact_and_handler_errors_tab_indented() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn authentication_runs_before_routing() {
     let app = TestApp::spawn().await;
     let unknown = app.send(Method::GET, "/api/v2/no-such-thing", None, None).await;
@@ -92,7 +92,7 @@ async fn authentication_runs_before_routing() {
     assert_error(wrong_method, 401, "unauthorized", "unauthorized access").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn public_routes_need_no_token() {
     let app = TestApp::spawn().await;
     for path in ["/api/v2", "/api/v2/setup", "/health", "/ready"] {
@@ -105,7 +105,7 @@ async fn public_routes_need_no_token() {
     assert_eq!(head.status(), 204);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn every_response_carries_the_build_headers() {
     let app = TestApp::spawn().await;
     let responses = [
@@ -140,7 +140,7 @@ async fn every_response_carries_the_build_headers() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_trailing_slash_means_the_same_path() {
     let app = TestApp::spawn().await;
     let admin = app.admin_id().await;
@@ -168,7 +168,7 @@ async fn a_trailing_slash_means_the_same_path() {
     assert_eq!(users["users"][0]["name"], "admin");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn cors_echoes_the_origin_and_answers_preflight() {
     let app = TestApp::spawn().await;
     let preflight = app

@@ -18,7 +18,7 @@ fn token_manager(org: &str, user: &str) -> Value {
     ])
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn docs_delete_flow_revokes_on_the_very_next_request() {
     // Arrange: user2 with a token, as in the "Delete a token" page.
     let app = TestApp::spawn().await;
@@ -79,7 +79,7 @@ async fn docs_delete_flow_revokes_on_the_very_next_request() {
     assert_eq!(after["authorizations"], json!([]));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn inactive_token_is_refused_at_once_and_works_again_when_reactivated() {
     let app = TestApp::spawn().await;
     let org = app.org_id().await;
@@ -120,7 +120,7 @@ async fn inactive_token_is_refused_at_once_and_works_again_when_reactivated() {
     assert_eq!(app.get(&path, &token).await.status(), 200);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn patch_changes_only_status_and_description_and_bumps_updated_at() {
     let app = TestApp::spawn().await;
     let org = app.org_id().await;
@@ -145,7 +145,7 @@ async fn patch_changes_only_status_and_description_and_bumps_updated_at() {
     assert_eq!(json_of(app.get(&path, OPERATOR_TOKEN).await, 200).await, empty);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn description_only_patch_keeps_an_inactive_token_inactive() {
     let app = TestApp::spawn().await;
     let org = app.org_id().await;
@@ -162,7 +162,7 @@ async fn description_only_patch_keeps_an_inactive_token_inactive() {
     assert_eq!(after["status"], "inactive");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn read_only_token_cannot_create_patch_delete_or_escalate() {
     let app = TestApp::spawn().await;
     let org = app.org_id().await;
@@ -258,7 +258,7 @@ async fn read_only_token_cannot_create_patch_delete_or_escalate() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn reading_someone_elses_token_is_401_with_influxdb_message() {
     let app = TestApp::spawn().await;
     let org = app.org_id().await;
@@ -290,7 +290,7 @@ async fn reading_someone_elses_token_is_401_with_influxdb_message() {
     assert!(!ids.is_empty());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn list_filters_follow_influxdb_precedence() {
     let app = TestApp::spawn().await;
     let org = app.org_id().await;
@@ -377,7 +377,7 @@ async fn list_filters_follow_influxdb_precedence() {
     assert!(!visible.contains(&a));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn created_token_has_influxdb_shape_and_is_shown_once_when_hashed() {
     let app = TestApp::spawn().await;
     let org = app.org_id().await;
@@ -459,7 +459,7 @@ async fn created_token_has_influxdb_shape_and_is_shown_once_when_hashed() {
     ); // holds no read:users
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn plaintext_tokens_are_returned_when_hashing_is_off() {
     let app = TestApp::spawn_with(Options {
         hashed_tokens: false,
@@ -497,7 +497,7 @@ async fn plaintext_tokens_are_returned_when_hashing_is_off() {
     assert_eq!(app.get("/api/v2/buckets", &token).await.status(), 200);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn data_survives_a_restart_on_the_same_file() {
     let app = TestApp::spawn().await;
     let org = app.org_id().await;
@@ -532,7 +532,7 @@ async fn data_survives_a_restart_on_the_same_file() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn fifty_deleted_or_deactivated_tokens_are_refused_on_the_next_request() {
     let app = TestApp::spawn().await;
     let org = app.org_id().await;

@@ -127,7 +127,7 @@ fn basic(user: &str, token: &str) -> String {
     format!("Basic {}", STANDARD.encode(format!("{user}:{token}")))
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn every_credential_form_is_accepted_and_named_in_the_headers() {
     let fx = Fixture::new().await;
     let admin = fx.app.admin_id().await;
@@ -179,7 +179,7 @@ async fn every_credential_form_is_accepted_and_named_in_the_headers() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn the_forwarded_uri_forms_of_nginx_traefik_and_envoy() {
     let fx = Fixture::new().await;
     let permission = fx.write_bucket(&fx.bucket);
@@ -229,7 +229,7 @@ async fn the_forwarded_uri_forms_of_nginx_traefik_and_envoy() {
         .assert_error(401, "unauthorized", "unauthorized access");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn missing_unknown_and_malformed_credentials_are_401() {
     let fx = Fixture::new().await;
     let permission = fx.write_bucket(&fx.bucket);
@@ -256,7 +256,7 @@ async fn missing_unknown_and_malformed_credentials_are_401() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_missing_or_malformed_permission_is_400() {
     let fx = Fixture::new().await;
     let token = format!("Token {}", fx.writer);
@@ -297,7 +297,7 @@ async fn a_missing_or_malformed_permission_is_400() {
     assert_eq!(answer.status, 400);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_bucket_scoped_token_may_write_its_bucket_and_nothing_else() {
     let fx = Fixture::new().await;
     let token = format!("Token {}", fx.writer);
@@ -361,7 +361,7 @@ async fn a_bucket_scoped_token_may_write_its_bucket_and_nothing_else() {
         .assert_error(403, "forbidden", "read:instance is unauthorized");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_deleted_token_is_refused_on_the_next_check() {
     let fx = Fixture::new().await;
     let permission = fx.write_bucket(&fx.bucket);
@@ -377,7 +377,7 @@ async fn a_deleted_token_is_refused_on_the_next_check() {
         .assert_error(401, "unauthorized", "unauthorized access");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn an_inactive_token_is_401_and_an_inactive_user_403() {
     let fx = Fixture::new().await;
     let permission = fx.write_bucket(&fx.bucket);
@@ -425,7 +425,7 @@ async fn an_inactive_token_is_401_and_an_inactive_user_403() {
         .assert_error(403, "forbidden", "User is inactive");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn an_expired_token_is_refused() {
     let fx = Fixture::new().await;
     let expires = (OffsetDateTime::now_utc() + time::Duration::seconds(1))
@@ -448,7 +448,7 @@ async fn an_expired_token_is_refused() {
         .assert_error(401, "unauthorized", "token has expired");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn failed_checks_count_towards_the_failure_limit_and_the_metrics() {
     let dir = tempfile::tempdir().unwrap();
     let init = [

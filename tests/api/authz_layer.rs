@@ -93,7 +93,7 @@ async fn error_of(response: reqwest::Response, status: u16) -> (String, String) 
     )
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn the_guarded_route_lets_in_only_tokens_that_may_write_the_bucket() {
     let example = Example::spawn().await;
     let bucket = example.bucket("my-bucket").await;
@@ -185,7 +185,7 @@ async fn the_guarded_route_lets_in_only_tokens_that_may_write_the_bucket() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn an_inactive_or_deleted_token_is_refused_on_the_next_request() {
     let example = Example::spawn().await;
     let bucket = example.bucket("my-bucket").await;

@@ -21,7 +21,7 @@ async fn count_tokens(app: &TestApp) -> usize {
         .len()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn bad_ids_in_paths_and_queries_are_400() {
     let app = TestApp::spawn().await;
     for method in [Method::GET, Method::PATCH, Method::DELETE] {
@@ -66,7 +66,7 @@ async fn bad_ids_in_paths_and_queries_are_400() {
     assert_error(missing, 404, "not found", "authorization not found").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn bad_create_bodies_get_influxdb_errors_and_store_nothing() {
     let app = TestApp::spawn().await;
     let org = app.org_id().await;
@@ -185,7 +185,7 @@ async fn bad_create_bodies_get_influxdb_errors_and_store_nothing() {
     assert_eq!(count_tokens(&app).await, before);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn bad_patch_bodies_are_400_and_change_nothing() {
     let app = TestApp::spawn().await;
     let org = app.org_id().await;
@@ -216,7 +216,7 @@ async fn bad_patch_bodies_are_400_and_change_nothing() {
     assert_eq!(json_of(app.get(&path, OPERATOR_TOKEN).await, 200).await, before);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn an_oversized_body_is_413_with_the_json_error() {
     let app = TestApp::spawn().await;
     let huge = "x".repeat(3 * 1024 * 1024);
@@ -231,7 +231,7 @@ async fn an_oversized_body_is_413_with_the_json_error() {
     assert_error(response, 413, "request too large", "request body is too large").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn deeply_nested_json_is_400_not_a_crash() {
     let app = TestApp::spawn().await;
     let deep: &'static str = Box::leak(format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)).into_boxed_str());

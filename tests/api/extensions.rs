@@ -27,7 +27,7 @@ fn ids(list: &Value) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn an_expired_token_is_refused_and_listed_as_expired() {
     let app = TestApp::spawn().await;
     let org = app.org_id().await;
@@ -83,7 +83,7 @@ async fn an_expired_token_is_refused_and_listed_as_expired() {
     assert_eq!(found["status"], "active");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn bad_expiry_is_400() {
     let app = TestApp::spawn().await;
     let org = app.org_id().await;
@@ -105,7 +105,7 @@ async fn bad_expiry_is_400() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn last_use_is_shown_at_once_and_kept_across_restarts() {
     let app = TestApp::spawn().await;
     let org = app.org_id().await;
@@ -160,7 +160,7 @@ async fn last_use_is_shown_at_once_and_kept_across_restarts() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn with_last_use_tracking_off_no_use_is_recorded() {
     let clock: std::sync::Arc<dyn server::Clock> = std::sync::Arc::new(server::SystemClock);
     let app = TestApp::spawn_custom(
@@ -185,7 +185,7 @@ async fn with_last_use_tracking_off_no_use_is_recorded() {
     assert!(found.get("lastUsedAt").is_none(), "{found}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn lists_page_with_limit_and_after_and_filter_by_status_and_description() {
     let app = TestApp::spawn().await;
     let org = app.org_id().await;
@@ -283,7 +283,7 @@ async fn lists_page_with_limit_and_after_and_filter_by_status_and_description() 
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn client_tokens_are_ignored_by_default_and_honoured_when_allowed() {
     let app = TestApp::spawn().await;
     let org = app.org_id().await;

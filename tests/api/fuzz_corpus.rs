@@ -5,7 +5,7 @@
 use serde_json::Value;
 use tests::{OPERATOR_TOKEN, TestApp};
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn fuzz_corpus_replays_without_a_5xx() {
     let app = TestApp::spawn().await;
     let org = app.org_id().await;

@@ -248,7 +248,7 @@ fn check_histograms(scrape: &Scrape, name: &str) -> BTreeMap<BTreeMap<String, St
     counts
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn every_counter_moves_by_exactly_what_was_done() {
     let server = Server::start(0).await;
     let org = server.json(&format!("/api/v2/orgs?org={ORG}")).await["orgs"][0]["id"]
@@ -473,7 +473,7 @@ async fn every_counter_moves_by_exactly_what_was_done() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn refusals_for_too_many_failures_are_counted_per_credential() {
     let server = Server::start(2).await;
     let before = server.scrape().await;

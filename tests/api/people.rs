@@ -22,7 +22,7 @@ async fn ids_of(app: &TestApp, path: &str) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn deactivating_a_user_refuses_all_their_tokens_at_once_until_reactivated() {
     let app = TestApp::spawn().await;
     let org = app.org_id().await;
@@ -58,7 +58,7 @@ async fn deactivating_a_user_refuses_all_their_tokens_at_once_until_reactivated(
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn deleting_a_user_refuses_their_tokens_for_good() {
     let app = TestApp::spawn().await;
     let org = app.org_id().await;
@@ -108,7 +108,7 @@ async fn deleting_a_user_refuses_their_tokens_for_good() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn deleting_an_org_revokes_its_tokens_and_removes_them_from_every_list() {
     let app = TestApp::spawn().await;
     let admin = app.admin_id().await;
@@ -176,7 +176,7 @@ async fn deleting_an_org_revokes_its_tokens_and_removes_them_from_every_list() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn users_can_be_renamed_and_given_passwords() {
     let app = TestApp::spawn().await;
     let user2 = app.create_user("user2").await;
@@ -295,7 +295,7 @@ async fn users_can_be_renamed_and_given_passwords() {
     assert_eq!(again.status(), 204);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn people_routes_check_permissions() {
     let app = TestApp::spawn().await;
     let org = app.org_id().await;
@@ -361,7 +361,7 @@ async fn people_routes_check_permissions() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn orgs_can_be_renamed_and_have_members_and_owners() {
     let app = TestApp::spawn().await;
     let org = app.org_id().await;

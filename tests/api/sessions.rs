@@ -13,7 +13,7 @@ async fn get_with_cookie(app: &TestApp, path: &str, cookie: &str) -> reqwest::Re
         .unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn sign_in_sets_influxdb_cookie_and_the_session_acts_as_the_user() {
     let app = TestApp::spawn().await;
     let response = app.sign_in(USERNAME, PASSWORD).await;
@@ -58,7 +58,7 @@ async fn sign_in_sets_influxdb_cookie_and_the_session_acts_as_the_user() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn bad_sign_ins_are_401() {
     let app = TestApp::spawn().await;
     assert_error(
@@ -94,7 +94,7 @@ async fn bad_sign_ins_are_401() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_session_loses_a_deleted_tokens_permissions_at_once() {
     let app = TestApp::spawn().await;
     let org = app.org_id().await;
@@ -138,7 +138,7 @@ async fn a_session_loses_a_deleted_tokens_permissions_at_once() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn an_expired_session_is_refused() {
     let app = TestApp::spawn_with(Options {
         session_minutes: 0,
@@ -155,7 +155,7 @@ async fn an_expired_session_is_refused() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn cors_never_allows_credentials() {
     let app = TestApp::spawn().await;
     let response = app

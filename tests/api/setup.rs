@@ -11,7 +11,7 @@ fn fresh() -> Options {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn setup_creates_user_org_bucket_and_operator_token_once() {
     let app = TestApp::spawn_with(fresh()).await;
     assert_eq!(
@@ -66,7 +66,7 @@ async fn setup_creates_user_org_bucket_and_operator_token_once() {
     assert_eq!(names, vec!["_monitoring", "_tasks", "metrics"]);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn setup_honours_a_given_token() {
     let app = TestApp::spawn_with(fresh()).await;
     let body = json!({"username": "u", "org": "o", "bucket": "b", "token": "my-known-token"});
@@ -75,7 +75,7 @@ async fn setup_honours_a_given_token() {
     assert_eq!(app.get("/api/v2/authorizations", "my-known-token").await.status(), 200);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn bad_setup_requests_are_refused_and_leave_setup_open() {
     let app = TestApp::spawn_with(fresh()).await;
     let short = json!({"username": "u", "password": "short", "org": "o", "bucket": "b"});

@@ -4,7 +4,7 @@ use reqwest::Method;
 use serde_json::json;
 use tests::{OPERATOR_TOKEN, TestApp, assert_error, json_of};
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn ping_health_ready_and_the_api_root_answer_like_influxdb() {
     let app = TestApp::spawn().await;
     let ping = app.send(Method::GET, "/ping", None, None).await;
@@ -26,7 +26,7 @@ async fn ping_health_ready_and_the_api_root_answer_like_influxdb() {
     assert_eq!(root["query"]["self"], "/api/v2/query");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn resources_lists_the_23_types_in_order() {
     let app = TestApp::spawn().await;
     let types = json_of(app.get("/api/v2/resources", OPERATOR_TOKEN).await, 200).await;
@@ -37,7 +37,7 @@ async fn resources_lists_the_23_types_in_order() {
     assert_eq!(types[22], "instance");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn orgs_can_be_listed_filtered_and_created() {
     let app = TestApp::spawn().await;
     let orgs = json_of(app.get("/api/v2/orgs?org=my-org", OPERATOR_TOKEN).await, 200).await;
@@ -112,7 +112,7 @@ async fn orgs_can_be_listed_filtered_and_created() {
     assert_eq!(paged["orgs"][0]["name"], "second");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn users_and_me() {
     let app = TestApp::spawn().await;
     let me = json_of(app.get("/api/v2/me", OPERATOR_TOKEN).await, 200).await;
@@ -168,7 +168,7 @@ async fn users_and_me() {
     assert_error(create, 401, "unauthorized", "write:users is unauthorized").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn buckets_can_be_listed_filtered_and_created() {
     let app = TestApp::spawn().await;
     let org = app.org_id().await;
@@ -225,7 +225,7 @@ async fn buckets_can_be_listed_filtered_and_created() {
     assert_eq!(by_id["buckets"][0]["name"], "new");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn buckets_page_with_after_and_next_links_and_are_found_by_id() {
     let app = TestApp::spawn().await;
     let org = app.org_id().await;

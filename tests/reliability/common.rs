@@ -67,20 +67,27 @@ impl Rng {
     }
 }
 
-/// The real binary on one redb file that outlives restarts.
+/// The real binary on one redb file that outlives restarts, or on a PostgreSQL database (that replicas may share).
 pub struct Server {
     pub dir: TempDir,
     process: Option<Process>,
     pub starts: usize,
+    postgres_url: Option<String>,
 }
 
 impl Server {
     /// Starts the binary, set up through `DOCKER_INFLUXDB_INIT_*` with [`OPERATOR_TOKEN`].
     pub fn start() -> Self {
+        Self::start_on(None)
+    }
+
+    /// [`Server::start`] on the PostgreSQL database at `postgres_url`, or on its own redb file.
+    pub fn start_on(postgres_url: Option<String>) -> Self {
         let mut server = Self {
             dir: tempfile::tempdir().unwrap(),
             process: None,
             starts: 0,
+            postgres_url,
         };
         server.spawn();
         server
@@ -94,7 +101,7 @@ impl Server {
         assert!(self.process.is_none(), "the previous process is still running");
         let db = self.db_path();
         let log = self.dir.path().join(format!("server-{}.log", self.starts));
-        let envs = [
+        let mut envs = vec![
             ("DOCKER_INFLUXDB_INIT_MODE", "setup"),
             ("DOCKER_INFLUXDB_INIT_USERNAME", tests::USERNAME),
             ("DOCKER_INFLUXDB_INIT_PASSWORD", tests::PASSWORD),
@@ -104,6 +111,9 @@ impl Server {
             ("INFLUX_AUTHZ_DB_PATH", db.to_str().unwrap()),
             ("INFLUXD_LOG_LEVEL", "warn"),
         ];
+        if let Some(url) = &self.postgres_url {
+            envs.push(("INFLUX_AUTHZ_POSTGRES_URL", url));
+        }
         // `Process::start` panics when the binary exits early or does not listen within 20 s: the "always restarts"
         // promise. It listens only once the database is open and set up.
         self.process = Some(Process::start(&["serve"], &envs, &log));

@@ -115,9 +115,17 @@ async fn user(
     uses
 }
 
-async fn lane(http: Http, base: String, org_id: String, lane: usize, count: usize, mut rng: Rng) -> Report {
+/// Creates and revokes `count` tokens through `base`, while users use each through `use_bases` (in turn).
+async fn lane(
+    http: Http,
+    base: String,
+    use_bases: Vec<String>,
+    org_id: String,
+    lane: usize,
+    count: usize,
+    mut rng: Rng,
+) -> Report {
     let mut report = Report::default();
-    let buckets_url = format!("{base}/api/v2/buckets");
     for n in 0..count {
         let description = format!("revocation l{lane} n{n}");
         let (status, created) = http
@@ -141,10 +149,10 @@ async fn lane(http: Http, base: String, org_id: String, lane: usize, count: usiz
         let used = Arc::new(AtomicUsize::new(0));
         let notify = Arc::new(Notify::new());
         let users: Vec<_> = (0..USERS_PER_TOKEN)
-            .map(|_| {
+            .map(|u| {
                 tokio::spawn(user(
                     http.clone(),
-                    buckets_url.clone(),
+                    format!("{}/api/v2/buckets", use_bases[u % use_bases.len()]),
                     token.clone(),
                     revoked.clone(),
                     used.clone(),
@@ -229,25 +237,55 @@ async fn lane(http: Http, base: String, org_id: String, lane: usize, count: usiz
 
 #[test]
 fn no_request_started_after_a_revocation_is_accepted() {
+    let server = Server::start();
+    race(&[server], "revocation under load");
+}
+
+/// Three replicas on one PostgreSQL database: tokens are created and revoked through the first, and used through
+/// the other two.
+#[test]
+fn no_replica_accepts_a_token_after_another_replica_revoked_it() {
+    let Some(cluster) = tests::pg::Cluster::start() else {
+        return;
+    };
+    let url = cluster.database("authz");
+    let servers: Vec<Server> = (0..3).map(|_| Server::start_on(Some(url.clone()))).collect();
+    race(&servers, "revocation across 3 replicas on PostgreSQL");
+}
+
+/// Runs the race: revocations through `servers[0]`, uses through the others (or through it, when alone).
+fn race(servers: &[Server], name: &str) {
     let revocations = env_count("RELIABILITY_REVOCATIONS", DEFAULT_REVOCATIONS);
     let seed = seed();
-    println!("revocation under load: {revocations} revocations, {LANES} lanes x {USERS_PER_TOKEN} users, seed {seed}");
+    println!("{name}: {revocations} revocations, {LANES} lanes x {USERS_PER_TOKEN} users, seed {seed}");
     let mut rng = Rng::new(seed);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
-    let server = Server::start();
     let http = Http::new();
     let started = Instant::now();
+    let base = servers[0].base();
+    let use_bases: Vec<String> = match servers {
+        [only] => vec![only.base()],
+        [_, others @ ..] => others.iter().map(Server::base).collect(),
+        [] => unreachable!("a race needs a server"),
+    };
     let report = runtime.block_on(async {
-        let base = server.base();
         let org = org_id(&http, &base).await;
         let lanes: Vec<_> = (0..LANES)
             .map(|l| {
                 let count = revocations / LANES + usize::from(l < revocations % LANES);
-                tokio::spawn(lane(http.clone(), base.clone(), org.clone(), l, count, rng.fork()))
+                tokio::spawn(lane(
+                    http.clone(),
+                    base.clone(),
+                    use_bases.clone(),
+                    org.clone(),
+                    l,
+                    count,
+                    rng.fork(),
+                ))
             })
             .collect();
         let mut report = Report::default();
@@ -260,7 +298,7 @@ fn no_request_started_after_a_revocation_is_accepted() {
     let (use_median, use_max) = median_max_ms(report.use_latencies);
     let (revoke_median, revoke_max) = median_max_ms(report.revoke_latencies);
     println!(
-        "revocation under load: {} revocations checked ({} deletes, {} deactivations), {} token requests made, {} of \
+        "{name}: {} revocations checked ({} deletes, {} deactivations), {} token requests made, {} of \
          them started after their token's revocation was answered; request latency median {:.2} ms, \
          max {:.1} ms; revocation latency median {:.2} ms, max {:.1} ms; {} violations, {} unexpected answers; \
          {:.1} s; seed {seed}",
@@ -284,12 +322,13 @@ fn no_request_started_after_a_revocation_is_accepted() {
         report.violations.len(),
         sample(&report.violations)
     );
+    let logs: Vec<String> = servers.iter().map(Server::log_tail).collect();
     assert!(
         report.unexpected.is_empty(),
-        "{} unexpected answers (seed {seed}):\n{}\nserver log:\n{}",
+        "{} unexpected answers (seed {seed}):\n{}\nserver logs:\n{}",
         report.unexpected.len(),
         sample(&report.unexpected),
-        server.log_tail()
+        logs.join("\n---\n")
     );
     assert_eq!(
         report.deletes + report.deactivations,

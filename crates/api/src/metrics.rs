@@ -651,7 +651,7 @@ mod tests {
         app.clone().oneshot(request).await.unwrap().status()
     }
 
-    #[tokio::test]
+    #[tokio::test(flavor = "multi_thread")]
     async fn requests_are_counted_by_template_and_each_route_resolves_once() {
         let metrics = Arc::new(Metrics::default());
         let app = app(&metrics);

@@ -55,6 +55,22 @@ pub struct Config {
     #[arg(long, env = "INFLUX_AUTHZ_DB_PATH")]
     pub db_path: Option<PathBuf>,
 
+    /// Keep everything in PostgreSQL instead of a redb file, shared by every replica that is given the same
+    /// database: a libpq URL such as postgres://user:password@h1:5432,h2:5432/authz?target_session_attrs=read-write
+    /// (several hosts and sslmode allowed). --db-path is then ignored. The password is never printed.
+    #[arg(long, env = "INFLUX_AUTHZ_POSTGRES_URL", hide_env_values = true, value_parser = parse_postgres_url)]
+    pub postgres_url: Option<PostgresUrl>,
+
+    /// Connections to PostgreSQL at most (with --postgres-url).
+    #[arg(long, env = "INFLUX_AUTHZ_POSTGRES_POOL_SIZE", default_value_t = 16,
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub postgres_pool_size: u16,
+
+    /// How long one call to PostgreSQL may take, waiting for a connection included, before the request is answered
+    /// 503 (with --postgres-url; keep it below --http-request-timeout).
+    #[arg(long, env = "INFLUX_AUTHZ_POSTGRES_TIMEOUT", default_value = "5s", value_parser = parse_go_duration)]
+    pub postgres_timeout: Duration,
+
     /// Keep everything in memory (a throw-away test double); --db-path is ignored.
     #[arg(long, env = "INFLUX_AUTHZ_IN_MEMORY", value_parser = BoolishValueParser::new(), num_args = 0..=1,
           default_value = "false", default_missing_value = "true")]
@@ -153,6 +169,33 @@ pub struct Config {
     pub init_retention: Option<String>,
     #[arg(long, env = "DOCKER_INFLUXDB_INIT_ADMIN_TOKEN", hide = true, hide_env_values = true)]
     pub init_admin_token: Option<String>,
+}
+
+/// A PostgreSQL URL, which may hold a password: shown only without it, in `Debug` as everywhere else.
+#[derive(Clone)]
+pub struct PostgresUrl(String);
+
+impl PostgresUrl {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self(url.into())
+    }
+
+    /// The URL itself, password included: for connecting only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for PostgresUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&store_postgres::redact(&self.0))
+    }
+}
+
+/// Takes any text: a URL that does not parse is reported when the store is opened, without echoing it (clap's own
+/// error would print the value, password and all).
+fn parse_postgres_url(text: &str) -> Result<PostgresUrl, std::convert::Infallible> {
+    Ok(PostgresUrl(text.to_owned()))
 }
 
 /// What `DOCKER_INFLUXDB_INIT_MODE=setup` asks for.

@@ -20,7 +20,7 @@ use store_redb::RedbStore;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
-pub use config::{Cli, Command, Config, InitSetup, LogFormat};
+pub use config::{Cli, Command, Config, InitSetup, LogFormat, PostgresUrl};
 pub use http::{Limits, serve_with};
 pub use service::{Clock, SystemClock};
 
@@ -32,6 +32,8 @@ pub enum StartError {
     DataDir { path: String, source: std::io::Error },
     #[error("cannot open the database: {0}")]
     Store(StoreError),
+    #[error("{0}")]
+    Postgres(#[from] store_postgres::ConnectError),
     #[error("cannot start: {0}")]
     Service(#[from] ServiceError),
     #[error("DOCKER_INFLUXDB_INIT_MODE=setup needs {0}")]
@@ -58,7 +60,7 @@ impl App {
 
     /// [`App::build`] with the service's clock chosen by the caller (tests pin or move "now").
     pub async fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
-        let store = open_store(config)?;
+        let store = open_store(config).await?;
         if config.audit_stdout {
             store.observe_audit(Box::new(print_audit_line));
         }
@@ -69,6 +71,7 @@ impl App {
             track_last_used: config.track_last_used,
         };
         let service = Service::new(store, clock, options)?;
+        service.start().await?;
         spawn_last_used_flusher(&service);
         spawn_audit_flusher(&service, config.audit_flush_interval, config.audit_retention);
         if let Some(init) = config.init_setup()? {
@@ -93,7 +96,20 @@ impl App {
     }
 }
 
-fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
+/// The engine the flags ask for: PostgreSQL with `--postgres-url`, else a redb file (or redb in memory).
+async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
+    if let Some(url) = &config.postgres_url {
+        let options = store_postgres::Options {
+            url: url.expose().to_owned(),
+            pool_size: usize::from(config.postgres_pool_size),
+            timeout: config.postgres_timeout,
+        };
+        // Connecting waits (and retries) on the network: off the async workers.
+        let connected = tokio::task::spawn_blocking(move || store_postgres::PgStore::connect(&options))
+            .await
+            .map_err(|e| StartError::Store(StoreError::Failed(e.to_string())))?;
+        return Ok(Arc::new(connected?));
+    }
     if config.in_memory {
         return Ok(Arc::new(
             RedbStore::in_memory().map_err(|e| StartError::Store(e.into()))?,

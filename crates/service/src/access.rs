@@ -65,7 +65,7 @@ mod tests {
         (service, done.org.id)
     }
 
-    #[tokio::test]
+    #[tokio::test(flavor = "multi_thread")]
     async fn operator_holds_org_permissions_but_not_the_instance() {
         let (service, org) = set_up().await;
         let buckets = Permission::write(Resource::in_org(ResourceType::Buckets, org));

@@ -118,18 +118,8 @@ struct Inner {
 }
 
 impl Service {
-    /// Builds the service. With hashed tokens on, plaintext tokens kept by an earlier run are dropped first, as
-    /// InfluxDB does at every start.
+    /// Builds the service. Touches no storage: see [`Service::start`] for what runs once at start.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, options: Options) -> Result<Self, ServiceError> {
-        if options.hashed_tokens {
-            let hashed = store.forget_plaintext_tokens()?;
-            if hashed > 0 {
-                tracing::info!(
-                    count = hashed,
-                    "dropped plaintext tokens; only their hashes are kept now"
-                );
-            }
-        }
         let node = store.node_id();
         Ok(Self {
             inner: Arc::new(Inner {
@@ -141,6 +131,21 @@ impl Service {
                 options,
             }),
         })
+    }
+
+    /// What runs once at start: with hashed tokens on, plaintext tokens kept by an earlier run are dropped, as
+    /// InfluxDB does at every start.
+    pub async fn start(&self) -> Result<(), ServiceError> {
+        if self.inner.options.hashed_tokens {
+            let hashed = self.blocking(|store| store.forget_plaintext_tokens()).await?;
+            if hashed > 0 {
+                tracing::info!(
+                    count = hashed,
+                    "dropped plaintext tokens; only their hashes are kept now"
+                );
+            }
+        }
+        Ok(())
     }
 
     /// A handle that does not keep the service (and so the database file) open: for background tasks that should

@@ -1,0 +1,68 @@
+-- influx-authz's first schema. IDs are the server's 64-bit IDs with the top bit flipped (so that bigint order is
+-- ID order); records are their JSON; times are nanoseconds since the Unix epoch.
+
+CREATE TABLE users (
+    id bigint PRIMARY KEY,
+    name text NOT NULL CONSTRAINT users_name_unique UNIQUE,
+    record jsonb NOT NULL
+);
+
+CREATE TABLE orgs (
+    id bigint PRIMARY KEY,
+    name text NOT NULL CONSTRAINT orgs_name_unique UNIQUE,
+    record jsonb NOT NULL
+);
+
+CREATE TABLE buckets (
+    id bigint PRIMARY KEY,
+    org_id bigint NOT NULL,
+    name text NOT NULL,
+    record jsonb NOT NULL,
+    CONSTRAINT buckets_org_name_unique UNIQUE (org_id, name)
+);
+
+-- role: 0 member, 1 owner.
+CREATE TABLE org_members (
+    org_id bigint NOT NULL,
+    user_id bigint NOT NULL,
+    role smallint NOT NULL,
+    PRIMARY KEY (org_id, user_id)
+);
+CREATE INDEX org_members_by_user ON org_members (user_id, org_id);
+
+-- token_hash: SHA-256 of the token. Never the plaintext (which the record keeps only with hashing off).
+CREATE TABLE authorizations (
+    id bigint PRIMARY KEY,
+    token_hash bytea NOT NULL CONSTRAINT authorizations_token_unique UNIQUE,
+    user_id bigint NOT NULL,
+    org_id bigint NOT NULL,
+    has_plaintext boolean NOT NULL,
+    record jsonb NOT NULL
+);
+CREATE INDEX authorizations_by_user ON authorizations (user_id, id);
+CREATE INDEX authorizations_by_org ON authorizations (org_id, id);
+CREATE INDEX authorizations_with_plaintext ON authorizations (id) WHERE has_plaintext;
+
+-- Apart from the record, so that the background flush of last uses writes a few bytes per token.
+CREATE TABLE authorization_last_used (
+    id bigint PRIMARY KEY REFERENCES authorizations (id) ON DELETE CASCADE,
+    at_nanos bigint NOT NULL
+);
+
+-- key_hash: SHA-256 of the session key.
+CREATE TABLE sessions (
+    key_hash bytea PRIMARY KEY,
+    record jsonb NOT NULL
+);
+
+-- The audit trail: one log for every replica, numbered by one sequence, ordered by (time, number).
+CREATE SEQUENCE audit_sequence;
+CREATE TABLE audit (
+    id bigint PRIMARY KEY,
+    at_nanos bigint NOT NULL,
+    entry jsonb NOT NULL
+);
+CREATE INDEX audit_by_time ON audit (at_nanos, id);
+
+-- Each replica takes a number at start, for IDs that do not collide with another replica's.
+CREATE SEQUENCE replica_nodes;

@@ -1,0 +1,213 @@
+//! Opening the store: the URL, the pool, the schema's migrations, and this replica's node number.
+//!
+//! The URL is libpq's (`postgres://user:password@h1:5432,h2:5432/authz?target_session_attrs=read-write`); its
+//! password is never printed: logs and errors name the database with [`redact`]. A database that is not there
+//! yet is retried with backoff, a line in the log each time, until it answers; a database whose schema is newer
+//! than this binary knows, or that refuses our credentials, stops the start with one line.
+
+use std::fmt::Write as _;
+use std::str::FromStr;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use store::CommitStats;
+use tokio_postgres::NoTls;
+
+use crate::{Inner, PgStore};
+
+mod embedded {
+    refinery::embed_migrations!("migrations");
+}
+
+/// Advisory-lock keys of this crate (any two numbers no other user of the database picks).
+pub(crate) const MIGRATION_LOCK: i64 = 0x1f1c_0a07_0001;
+pub(crate) const SETUP_LOCK: i64 = 0x1f1c_0a07_0002;
+
+/// How to reach the database.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// libpq-style URL, several hosts allowed.
+    pub url: String,
+    /// Connections at most.
+    pub pool_size: usize,
+    /// How long one storage call may take (waiting for a connection included) before it fails as unavailable.
+    pub timeout: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("--postgres-url is not a valid PostgreSQL URL: {0}")]
+    Url(String),
+    #[error("PostgreSQL at {at} refused to let us in: {reason}")]
+    Refused { at: String, reason: String },
+    #[error(
+        "the database at {at} has schema version {found}, newer than this influx-authz knows ({known}); run a newer influx-authz"
+    )]
+    SchemaTooNew { at: String, found: i32, known: i32 },
+    #[error("could not apply the schema to {at}: {reason}")]
+    Migration { at: String, reason: String },
+    #[error("could not start the PostgreSQL client: {0}")]
+    Runtime(String),
+}
+
+/// The URL without its password (or anything else but users, hosts, ports and database): for logs and errors.
+pub fn redact(url: &str) -> String {
+    let Ok(config) = tokio_postgres::Config::from_str(url) else {
+        return "postgres://(unreadable URL)".into();
+    };
+    let mut out = String::from("postgres://");
+    if let Some(user) = config.get_user() {
+        let _ = write!(out, "{user}@");
+    }
+    let ports = config.get_ports();
+    for (i, host) in config.get_hosts().iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        match host {
+            tokio_postgres::config::Host::Tcp(name) => out.push_str(name),
+            #[cfg(unix)]
+            tokio_postgres::config::Host::Unix(path) => out.push_str(&path.display().to_string()),
+        }
+        if let Some(port) = ports.get(i).or(ports.first()) {
+            let _ = write!(out, ":{port}");
+        }
+    }
+    if let Some(db) = config.get_dbname() {
+        let _ = write!(out, "/{db}");
+    }
+    out
+}
+
+impl PgStore {
+    /// Connects, applies the migrations this binary embeds (once among replicas starting together) and takes a
+    /// node number. Waits for a database that is not reachable yet, retrying with backoff.
+    pub fn connect(options: &Options) -> Result<Self, ConnectError> {
+        let mut config = tokio_postgres::Config::from_str(&options.url)
+            .map_err(|e| ConnectError::Url(e.to_string().replace(&options.url, "…")))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(options.timeout.min(Duration::from_secs(5)));
+        }
+        config.application_name("influx-authz");
+        // Keepalives find a peer that vanished without closing the connection (a node powered off).
+        config.keepalives_idle(Duration::from_secs(10));
+        let at = redact(&options.url);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("influx-authz-postgres")
+            .enable_all()
+            .build()
+            .map_err(|e| ConnectError::Runtime(e.to_string()))?;
+        let node = crate::run_on(&runtime, prepare(&config, &at))?;
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(options.pool_size.max(1))
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .wait_timeout(Some(options.timeout))
+            .create_timeout(Some(options.timeout))
+            .recycle_timeout(Some(options.timeout))
+            .build()
+            .map_err(|e| ConnectError::Runtime(e.to_string()))?;
+        tracing::info!(database = %at, node, "connected to PostgreSQL");
+        Ok(Self {
+            inner: Arc::new(Inner {
+                runtime: Some(runtime),
+                pool,
+                timeout: options.timeout,
+                node,
+                audit_observer: OnceLock::new(),
+                commit_stats: CommitStats::default(),
+            }),
+        })
+    }
+}
+
+/// Waits for the database, migrates it and takes a node number.
+async fn prepare(config: &tokio_postgres::Config, at: &str) -> Result<u16, ConnectError> {
+    let mut delay = Duration::from_millis(100);
+    let (mut client, connection) = loop {
+        match config.connect(NoTls).await {
+            Ok(pair) => break pair,
+            Err(error) => {
+                if let Some(db) = error.as_db_error()
+                    && (db.code().code().starts_with("28") || db.code().code() == "3D000")
+                {
+                    return Err(ConnectError::Refused {
+                        at: at.to_owned(),
+                        reason: db.message().to_owned(),
+                    });
+                }
+                tracing::warn!(database = %at, %error, retry_in_ms = delay.as_millis() as u64,
+                    "PostgreSQL is not reachable yet; retrying");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+        }
+    };
+    let connection = tokio::spawn(connection);
+    let result = migrate(&mut client, at).await;
+    drop(client);
+    let _ = connection.await;
+    result
+}
+
+async fn migrate(client: &mut tokio_postgres::Client, at: &str) -> Result<u16, ConnectError> {
+    let failed = |error: &dyn std::fmt::Display| ConnectError::Migration {
+        at: at.to_owned(),
+        reason: error.to_string(),
+    };
+    client
+        .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
+        .await
+        .map_err(|e| failed(&e))?;
+    let runner = embedded::migrations::runner();
+    let known = runner.get_migrations().iter().map(|m| m.version()).max().unwrap_or(0);
+    // refinery keeps its history in `refinery_schema_history`, made by its first run.
+    let has_history: bool = client
+        .query_one("SELECT to_regclass('refinery_schema_history') IS NOT NULL", &[])
+        .await
+        .map_err(|e| failed(&e))?
+        .get(0);
+    let applied = if has_history {
+        runner
+            .get_last_applied_migration_async(client)
+            .await
+            .map_err(|e| failed(&e))?
+    } else {
+        None
+    };
+    if let Some(applied) = applied
+        && applied.version() > known
+    {
+        return Err(ConnectError::SchemaTooNew {
+            at: at.to_owned(),
+            found: applied.version(),
+            known,
+        });
+    }
+    let report = runner.run_async(client).await.map_err(|e| failed(&e))?;
+    for migration in report.applied_migrations() {
+        tracing::info!(
+            version = migration.version(),
+            name = migration.name(),
+            "applied a schema migration"
+        );
+    }
+    let node: i64 = client
+        .query_one("SELECT nextval('replica_nodes')", &[])
+        .await
+        .map_err(|e| failed(&e))?
+        .get(0);
+    client
+        .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
+        .await
+        .map_err(|e| failed(&e))?;
+    Ok((node.rem_euclid(1024)) as u16)
+}

@@ -1,0 +1,70 @@
+//! Onboarding, exactly once among replicas: the setup transaction takes an advisory lock before it looks for users
+//! and orgs, so of N replicas setting up together one writes and the others find it done.
+
+use model::AuditEntry;
+use store::{Conflict, ExclusiveGuard, Role, SetupRecords, StoreError};
+
+use crate::connect::SETUP_LOCK;
+use crate::{PgStore, authorizations, buckets, db, execute, orgs, row, users};
+
+/// The session-level advisory lock behind [`store::Store::exclusive`]: the connection that holds it leaves the
+/// pool with it, and closing that connection (when the guard is dropped, which aborts its task, or when the process dies) lets go.
+struct Exclusive {
+    _client: deadpool_postgres::ClientWrapper,
+}
+
+impl PgStore {
+    pub(crate) fn nothing_set_up(&self) -> Result<bool, StoreError> {
+        self.read(async |client| {
+            let found = row(
+                client,
+                "SELECT NOT EXISTS (SELECT 1 FROM users) AND NOT EXISTS (SELECT 1 FROM orgs)",
+                &[],
+            )
+            .await?;
+            found
+                .map(|r| r.try_get::<_, bool>(0))
+                .transpose()
+                .map_err(|e| StoreError::Encoding(e.to_string()))
+                .map(|empty| empty.unwrap_or(false))
+        })
+    }
+
+    pub(crate) fn set_up(&self, records: &SetupRecords, audit: Option<&AuditEntry>) -> Result<(), StoreError> {
+        self.write(audit, async |txn| {
+            execute(txn, "SELECT pg_advisory_xact_lock($1)", &[&SETUP_LOCK]).await?;
+            let empty = row(
+                txn,
+                "SELECT NOT EXISTS (SELECT 1 FROM users) AND NOT EXISTS (SELECT 1 FROM orgs)",
+                &[],
+            )
+            .await?
+            .map(|r| r.try_get::<_, bool>(0))
+            .transpose()
+            .map_err(|e| StoreError::Encoding(e.to_string()))?;
+            if empty != Some(true) {
+                return Err(StoreError::Conflict(Conflict::AlreadySetUp));
+            }
+            users::insert(txn, &records.user).await?;
+            orgs::insert(txn, &records.org).await?;
+            orgs::put_member(txn, records.org.id, records.user.id, Role::Owner).await?;
+            for bucket in &records.buckets {
+                buckets::insert(txn, bucket).await?;
+            }
+            authorizations::insert(txn, &records.authorization).await
+        })
+    }
+
+    /// Waits (up to a minute) for the advisory lock named `name`, on a connection of its own.
+    pub(crate) fn lock_exclusive(&self, name: &str) -> Result<ExclusiveGuard, StoreError> {
+        self.block_for(std::time::Duration::from_secs(60), async {
+            let pooled = self.client().await?;
+            let client = deadpool_postgres::Object::take(pooled);
+            client
+                .execute("SELECT pg_advisory_lock(hashtext($1))", &[&name])
+                .await
+                .map_err(db)?;
+            Ok(Box::new(Exclusive { _client: client }) as ExclusiveGuard)
+        })
+    }
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# A throw-away PostgreSQL cluster for the tests, never one already running on the machine: Debian's server
+# binaries, initdb into a directory the caller owns, run as the `postgres` user when we are root, listening on one
+# loopback port only (no Unix socket), trust authentication for the `postgres` superuser.
+#
+#   cluster.sh start DIR [PORT]     prints the port (a free one unless given); data in DIR/data, log in DIR/log
+#   cluster.sh stop DIR             immediate shutdown
+#   cluster.sh createdb PORT NAME   creates database NAME (no error if it exists)
+#   cluster.sh bindir               prints the directory of the server binaries
+# Exits 3 when PostgreSQL's server binaries are not installed (Debian package: postgresql).
+set -euo pipefail
+
+bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+if [[ -z "$bindir" || ! -x "$bindir/initdb" ]]; then
+    echo "cluster.sh: PostgreSQL's server binaries are not installed (Debian package: postgresql)" >&2
+    exit 3
+fi
+
+# initdb and postgres refuse to run as root.
+as_owner() {
+    if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+case "${1:-}" in
+start)
+    dir=$2
+    port=${3:-$(free_port)}
+    mkdir -p "$dir"
+    [[ $(id -u) == 0 ]] && chown postgres: "$dir"
+    as_owner "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --no-instructions \
+        >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
+    as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 \
+        -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=400" \
+        start >/dev/null || { cat "$dir/log" >&2; exit 1; }
+    echo "$port"
+    ;;
+stop)
+    as_owner "$bindir/pg_ctl" -D "$2/data" -m immediate -w stop >/dev/null 2>&1 || true
+    ;;
+createdb)
+    out=$("$bindir/psql" -h 127.0.0.1 -p "$2" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt \
+        -c "CREATE DATABASE \"$3\"" 2>&1) || grep -q "already exists" <<<"$out" || { echo "$out" >&2; exit 1; }
+    ;;
+bindir)
+    echo "$bindir"
+    ;;
+*)
+    echo "usage: cluster.sh start DIR [PORT] | stop DIR | createdb PORT NAME | bindir" >&2
+    exit 2
+    ;;
+esac
