@@ -34,8 +34,18 @@ pub struct Cluster {
 impl Cluster {
     /// Starts a new cluster; `None` (after saying so) when PostgreSQL is not installed and not required.
     pub fn start() -> Option<Self> {
+        Self::start_on(None)
+    }
+
+    /// [`Cluster::start`] on `port` (a free one when `None`).
+    pub fn start_on(port: Option<u16>) -> Option<Self> {
         let dir = tempfile::tempdir().unwrap();
-        let out = Command::new(script()).arg("start").arg(dir.path()).output().unwrap();
+        let mut command = Command::new(script());
+        command.arg("start").arg(dir.path());
+        if let Some(port) = port {
+            command.arg(port.to_string());
+        }
+        let out = command.output().unwrap();
         if out.status.code() == Some(3) && !required() {
             eprintln!("SKIPPED: PostgreSQL is not installed (scripts/test installs it)");
             return None;
@@ -53,6 +63,41 @@ impl Cluster {
     pub fn database(&self, name: &str) -> String {
         create_database(self.port, name);
         url(self.port, name)
+    }
+
+    /// Stops the database at once (as a crash would), keeping its files.
+    pub fn stop(&self) {
+        let status = Command::new(script())
+            .arg("stop")
+            .arg(self.dir.path())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Starts the stopped database again, on the same port.
+    pub fn restart(&self) {
+        let out = Command::new(script())
+            .arg("restart")
+            .arg(self.dir.path())
+            .arg(self.port.to_string())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "restart: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Runs `sql` in `database` as the superuser; returns the rows, one per line.
+    pub fn sql(&self, database: &str, sql: &str) -> String {
+        let out = Command::new(script())
+            .args(["sql", &self.port.to_string(), database, sql])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     /// The cluster's files (its log is `log` there).
@@ -93,14 +138,36 @@ pub fn suite_on_postgres() -> bool {
     suite_port().is_some()
 }
 
+fn suite_database_name(path: &Path) -> String {
+    let mut hasher = DefaultHasher::new();
+    path.hash(&mut hasher);
+    format!("t_{:016x}", hasher.finish())
+}
+
 /// In the PostgreSQL pass, the URL of the database that stands for the redb file at `path` (made on first use).
 pub fn suite_database_for(path: &Path) -> Option<String> {
     let port = suite_port()?;
-    let mut hasher = DefaultHasher::new();
-    path.hash(&mut hasher);
-    let name = format!("t_{:016x}", hasher.finish());
+    let name = suite_database_name(path);
     create_database(port, &name);
     Some(url(port, &name))
+}
+
+/// Everything the store behind `path` keeps, as bytes to search for secrets: the redb file itself, or in the
+/// PostgreSQL pass the rows of its database (`pg_dump --data-only`).
+pub fn stored_bytes(path: &Path) -> Vec<u8> {
+    let Some(port) = suite_port() else {
+        return std::fs::read(path).unwrap();
+    };
+    let out = Command::new(script())
+        .args(["dump", &port.to_string(), &suite_database_name(path)])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "pg_dump: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
 }
 
 /// Skips the calling test in the PostgreSQL pass, saying why: for tests of the redb file itself.

@@ -1071,7 +1071,7 @@ fn no_token_password_or_session_key_is_in_the_trail_the_mirror_or_the_file() {
     assert!(process.terminate().success());
     let mirror = std::fs::read_to_string(&stdout).unwrap();
     assert!(mirror.contains("\"action\":\"signout\""), "{mirror}");
-    let file = std::fs::read(&db).unwrap();
+    let file = tests::pg::stored_bytes(&db);
     for secret in &secrets {
         assert!(!answer.contains(secret.as_str()), "{secret} is in GET /api/v2/audit");
         assert!(!mirror.contains(secret.as_str()), "{secret} is in the stdout mirror");

@@ -239,3 +239,46 @@ async fn deeply_nested_json_is_400_not_a_crash() {
     assert_eq!(json_of(response, 400).await["code"], "invalid");
     assert_eq!(app.get("/health", OPERATOR_TOKEN).await.status(), 200);
 }
+
+/// Any text JSON can carry is kept as given, on either engine: a NUL (which PostgreSQL's `text` and `jsonb`
+/// refuse) in a user's name, an org's name and a token's description.
+#[tokio::test(flavor = "multi_thread")]
+async fn names_and_descriptions_with_a_nul_are_stored_and_found_as_given() {
+    let app = TestApp::spawn().await;
+    let user = json_of(
+        app.post("/api/v2/users", OPERATOR_TOKEN, json!({"name": "nul\u{0}user"}))
+            .await,
+        201,
+    )
+    .await;
+    assert_eq!(user["name"], "nul\u{0}user");
+    let found = json_of(app.get("/api/v2/users?name=nul%00user", OPERATOR_TOKEN).await, 200).await;
+    assert_eq!(found["users"][0]["id"], user["id"]);
+    let org = json_of(
+        app.post("/api/v2/orgs", OPERATOR_TOKEN, json!({"name": "nul\u{0}org"}))
+            .await,
+        201,
+    )
+    .await;
+    let found = json_of(app.get("/api/v2/orgs?org=nul%00org", OPERATOR_TOKEN).await, 200).await;
+    assert_eq!(found["orgs"][0]["id"], org["id"]);
+    let org_id = app.org_id().await;
+    let created = json_of(
+        app.post(
+            "/api/v2/authorizations",
+            OPERATOR_TOKEN,
+            json!({"orgID": org_id, "description": "a\u{0}b",
+                   "permissions": [{"action": "read", "resource": {"type": "buckets", "orgID": org_id}}]}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let id = created["id"].as_str().unwrap();
+    let read = json_of(
+        app.get(&format!("/api/v2/authorizations/{id}"), OPERATOR_TOKEN).await,
+        200,
+    )
+    .await;
+    assert_eq!(read["description"], "a\u{0}b");
+}

@@ -434,11 +434,16 @@ async fn every_counter_moves_by_exactly_what_was_done() {
         listed(server.json("/api/v2/buckets").await, "buckets")
     );
     assert_eq!(records("sessions"), 1.0);
-    let file = std::fs::metadata(server.dir.path().join("influx-authz.redb"))
-        .unwrap()
-        .len() as f64;
-    let reported = after.value("influx_authz_store_file_bytes", &[]);
-    assert!(reported > 0.0 && reported <= file, "{reported} of {file}");
+    if tests::pg::suite_on_postgres() {
+        // The database's size, as PostgreSQL counts it.
+        assert!(after.value("influx_authz_store_file_bytes", &[]) > 0.0);
+    } else {
+        let file = std::fs::metadata(server.dir.path().join("influx-authz.redb"))
+            .unwrap()
+            .len() as f64;
+        let reported = after.value("influx_authz_store_file_bytes", &[]);
+        assert!(reported > 0.0 && reported <= file, "{reported} of {file}");
+    }
     assert!(
         after
             .types

@@ -140,6 +140,7 @@ fn create_until_ok(client: &Client, org: &str) -> String {
 
 #[test]
 fn a_full_disk_refuses_writes_with_503_keeps_reads_and_recovers() {
+    tests::redb_only!("a full disk under the redb file (PostgreSQL faults: tests/replicas)");
     let Some(disk) = SmallDisk::mount("400k") else { return };
     let logs = tempfile::tempdir().unwrap();
     let db: PathBuf = disk.path().join("influx-authz.redb");
@@ -181,6 +182,7 @@ fn a_full_disk_refuses_writes_with_503_keeps_reads_and_recovers() {
 
 #[test]
 fn a_read_only_data_directory_serves_reads_refuses_writes_with_503_and_recovers() {
+    tests::redb_only!("a read-only directory under the redb file (PostgreSQL faults: tests/replicas)");
     let Some(disk) = SmallDisk::mount("20m") else { return };
     let logs = tempfile::tempdir().unwrap();
     let db = disk.path().join("influx-authz.redb");

@@ -5,7 +5,10 @@
 #
 #   cluster.sh start DIR [PORT]     prints the port (a free one unless given); data in DIR/data, log in DIR/log
 #   cluster.sh stop DIR             immediate shutdown
+#   cluster.sh restart DIR PORT     starts a stopped cluster again
 #   cluster.sh createdb PORT NAME   creates database NAME (no error if it exists)
+#   cluster.sh sql PORT NAME SQL    runs SQL in database NAME, prints the rows
+#   cluster.sh dump PORT NAME       prints the rows of database NAME (pg_dump --data-only)
 #   cluster.sh bindir               prints the directory of the server binaries
 # Exits 3 when PostgreSQL's server binaries are not installed (Debian package: postgresql).
 set -euo pipefail
@@ -41,15 +44,28 @@ start)
 stop)
     as_owner "$bindir/pg_ctl" -D "$2/data" -m immediate -w stop >/dev/null 2>&1 || true
     ;;
+restart)
+    dir=$2
+    port=$3
+    as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 \
+        -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=400" \
+        start >/dev/null || { cat "$dir/log" >&2; exit 1; }
+    ;;
 createdb)
     out=$("$bindir/psql" -h 127.0.0.1 -p "$2" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt \
         -c "CREATE DATABASE \"$3\"" 2>&1) || grep -q "already exists" <<<"$out" || { echo "$out" >&2; exit 1; }
+    ;;
+sql)
+    "$bindir/psql" -h 127.0.0.1 -p "$2" -U postgres -d "$3" -v ON_ERROR_STOP=1 -qAt -c "$4"
+    ;;
+dump)
+    "$bindir/pg_dump" -h 127.0.0.1 -p "$2" -U postgres --data-only "$3"
     ;;
 bindir)
     echo "$bindir"
     ;;
 *)
-    echo "usage: cluster.sh start DIR [PORT] | stop DIR | createdb PORT NAME | bindir" >&2
+    echo "usage: cluster.sh start DIR [PORT] | stop DIR | restart DIR PORT | createdb PORT NAME | sql PORT NAME SQL | dump PORT NAME | bindir" >&2
     exit 2
     ;;
 esac

@@ -281,3 +281,447 @@ async fn last_uses_from_every_replica_are_merged_and_the_latest_wins() {
     let after = OffsetDateTime::parse(auth["lastUsedAt"].as_str().unwrap(), &Rfc3339).unwrap();
     assert_eq!(after, last_used, "the latest use stays");
 }
+
+/// One replica on `url` with a short call timeout, set up, its log in `dir`.
+fn start_one(url: &str, dir: &Path, extra: &[(&str, &str)]) -> (Process, std::path::PathBuf) {
+    let log = dir.join("server.log");
+    let mut envs = vec![
+        ("INFLUX_AUTHZ_POSTGRES_URL", url),
+        ("INFLUX_AUTHZ_POSTGRES_TIMEOUT", "1s"),
+        ("DOCKER_INFLUXDB_INIT_MODE", "setup"),
+        ("DOCKER_INFLUXDB_INIT_USERNAME", USERNAME),
+        ("DOCKER_INFLUXDB_INIT_PASSWORD", PASSWORD),
+        ("DOCKER_INFLUXDB_INIT_ORG", ORG),
+        ("DOCKER_INFLUXDB_INIT_BUCKET", BUCKET),
+        ("DOCKER_INFLUXDB_INIT_ADMIN_TOKEN", OPERATOR_TOKEN),
+    ];
+    envs.extend_from_slice(extra);
+    (Process::start(&["serve"], &envs, &log), log)
+}
+
+/// Every answer while the database is gone: 503 `unavailable` with InfluxDB's body, within the call timeout.
+async fn assert_unavailable(client: &Client, url: String, token: &str) {
+    let started = Instant::now();
+    let response = client
+        .get(&url)
+        .header("Authorization", format!("Token {token}"))
+        .send()
+        .await
+        .unwrap();
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    let code = response
+        .headers()
+        .get("x-platform-error-code")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    assert_eq!(status, 503, "{url}: {body}");
+    assert_eq!(code.as_deref(), Some("unavailable"));
+    assert_eq!(body["code"], "unavailable", "{body}");
+    assert!(body["message"].is_string());
+    assert!(elapsed < Duration::from_secs(5), "{url} took {elapsed:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_database_that_goes_away_fails_closed_with_503_and_is_used_again_when_back() {
+    let Some((cluster, url)) = cluster() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (server, _log) = start_one(&url, dir.path(), &[]);
+    let client = Client::new();
+    let (_, orgs) = get(&client, server.url(&format!("/api/v2/orgs?org={ORG}")), OPERATOR_TOKEN).await;
+    let org = orgs["orgs"][0]["id"].as_str().unwrap().to_owned();
+    let create = |description: &str| {
+        client
+            .post(server.url("/api/v2/authorizations"))
+            .header("Authorization", format!("Token {OPERATOR_TOKEN}"))
+            .json(&json!({"orgID": org, "description": description,
+                          "permissions": [{"action": "read", "resource": {"type": "buckets", "orgID": org}}]}))
+            .send()
+    };
+    let kept: Value = create("kept").await.unwrap().json().await.unwrap();
+    let kept_token = kept["token"].as_str().unwrap().to_owned();
+    let gone: Value = create("deleted").await.unwrap().json().await.unwrap();
+    let gone_token = gone["token"].as_str().unwrap().to_owned();
+    let deleted = client
+        .delete(server.url(&format!("/api/v2/authorizations/{}", gone["id"].as_str().unwrap())))
+        .header("Authorization", format!("Token {OPERATOR_TOKEN}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status().as_u16(), 204);
+
+    cluster.stop();
+    // No token is taken on trust while the store cannot be asked: not a kept one, not a deleted one.
+    for token in [&kept_token, &gone_token, &OPERATOR_TOKEN.to_owned()] {
+        assert_unavailable(&client, server.url("/api/v2/buckets"), token).await;
+    }
+    let refused = create("while down").await.unwrap();
+    assert_eq!(refused.status().as_u16(), 503);
+    let health = client.get(server.url("/health")).send().await.unwrap();
+    assert_eq!(health.status().as_u16(), 503);
+    let body: Value = health.json().await.unwrap();
+    assert_eq!(body["status"], "fail", "{body}");
+    assert_eq!(body["checks"][0]["name"], "store");
+    assert_eq!(
+        client.get(server.url("/ready")).send().await.unwrap().status().as_u16(),
+        503
+    );
+    assert_eq!(
+        client.get(server.url("/ping")).send().await.unwrap().status().as_u16(),
+        204
+    );
+
+    cluster.restart();
+    // The pool makes new connections by itself: no restart of influx-authz.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (status, _) = get(&client, server.url("/api/v2/buckets"), &kept_token).await;
+        if status == 200 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "still {status} after the database came back");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (status, _) = get(&client, server.url("/api/v2/buckets"), &gone_token).await;
+    assert_eq!(status, 401, "a token deleted before the outage stays deleted");
+    assert_eq!(
+        client
+            .get(server.url("/health"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+    let (status, list) = get(&client, server.url("/api/v2/authorizations"), OPERATOR_TOKEN).await;
+    assert_eq!(status, 200);
+    let descriptions: Vec<&str> = list["authorizations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["description"].as_str())
+        .collect();
+    assert!(
+        !descriptions.contains(&"while down"),
+        "a refused create left nothing: {descriptions:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_database_not_there_yet_is_waited_for_with_log_lines_saying_so() {
+    let port = free_port();
+    let url = format!("postgres://postgres@127.0.0.1:{port}/postgres");
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("server.log");
+    let http_port = free_port();
+    let child = Command::new(binary())
+        .env("INFLUX_AUTHZ_POSTGRES_URL", &url)
+        .env("INFLUXD_HTTP_BIND_ADDRESS", format!("127.0.0.1:{http_port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    // A second or so of nobody listening, then the database starts on that port.
+    let mut child = Some(child);
+    std::thread::sleep(Duration::from_millis(1500));
+    let Some(_cluster) = Cluster::start_on(Some(port)) else {
+        let _ = child.take().map(|mut c| c.kill());
+        return;
+    };
+    let server = Process::adopt(child.take().unwrap(), http_port);
+    let client = Client::new();
+    let health = client.get(server.url("/health")).send().await.unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("PostgreSQL is not reachable yet; retrying"), "{text}");
+    assert!(text.contains("connected to PostgreSQL"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_schema_newer_than_the_binary_refuses_the_start_with_one_line() {
+    let Some((cluster, url)) = cluster() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (server, _) = start_one(&url, dir.path(), &[]);
+    assert!(server.terminate().success());
+    cluster.sql(
+        "authz",
+        "INSERT INTO refinery_schema_history (version, name, applied_on, checksum) \
+         SELECT 999, 'from_the_future', applied_on, checksum FROM refinery_schema_history WHERE version = 1",
+    );
+    let out = Command::new(binary())
+        .env("INFLUX_AUTHZ_POSTGRES_URL", &url)
+        .env("INFLUXD_HTTP_BIND_ADDRESS", format!("127.0.0.1:{}", free_port()))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.contains("schema version 999, newer than this influx-authz knows (1)"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_database_password_is_never_printed() {
+    let Some((cluster, _)) = cluster() else { return };
+    const PASSWORD_OF_DB: &str = "pw-Zq8sX1vL0tT9";
+    cluster.sql(
+        "postgres",
+        &format!("CREATE ROLE authz LOGIN PASSWORD '{PASSWORD_OF_DB}'"),
+    );
+    cluster.sql("postgres", "CREATE DATABASE authz_pw OWNER authz");
+    // The cluster trusts loopback; make it ask for the password, as a real one would.
+    let hba = cluster.dir().join("data").join("pg_hba.conf");
+    std::fs::write(
+        &hba,
+        "host all postgres 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\n",
+    )
+    .unwrap();
+    cluster.sql("postgres", "SELECT pg_reload_conf()");
+    let url = format!("postgres://authz:{PASSWORD_OF_DB}@127.0.0.1:{}/authz_pw", cluster.port);
+    let dir = tempfile::tempdir().unwrap();
+    let (server, log) = start_one(&url, dir.path(), &[("INFLUXD_LOG_LEVEL", "debug")]);
+    let client = Client::new();
+    let metrics = client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let (_, tokens) = get(&client, server.url("/api/v2/authorizations"), OPERATOR_TOKEN).await;
+    assert_eq!(tokens["authorizations"].as_array().unwrap().len(), 1);
+    cluster.stop();
+    let down = client
+        .get(server.url("/health"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(server.terminate().success());
+    let help = Command::new(binary())
+        .arg("--help")
+        .env("INFLUX_AUTHZ_POSTGRES_URL", &url)
+        .output()
+        .unwrap();
+    // A wrong password refuses the start, and says so without the URL's password (nor the wrong one).
+    cluster.restart();
+    let wrong = url.replace(PASSWORD_OF_DB, "wrong-Pw-4417");
+    let refused = Command::new(binary())
+        .env("INFLUX_AUTHZ_POSTGRES_URL", &wrong)
+        .env("INFLUXD_HTTP_BIND_ADDRESS", format!("127.0.0.1:{}", free_port()))
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let refused_text = String::from_utf8_lossy(&refused.stderr).into_owned();
+    assert!(refused_text.contains("refused to let us in"), "{refused_text}");
+    let texts = [
+        ("the log", std::fs::read_to_string(&log).unwrap()),
+        ("/metrics", metrics),
+        ("/health while down", down),
+        ("--help", String::from_utf8_lossy(&help.stdout).into_owned()),
+        ("a refused start", refused_text),
+    ];
+    for (what, text) in &texts {
+        assert!(!text.contains(PASSWORD_OF_DB), "the password is in {what}: {text}");
+        assert!(!text.contains("wrong-Pw-4417"), "a password is in {what}: {text}");
+    }
+    assert!(
+        texts[0].1.contains("connected to PostgreSQL"),
+        "the log names the database"
+    );
+}
+
+/// Everything a client can see of a store, for comparing two: tokens (with last uses), users, orgs, buckets, the
+/// audit trail's numbers.
+async fn visible(client: &Client, server: &Process) -> Value {
+    let mut seen = json!({});
+    for (key, path) in [
+        ("authorizations", "/api/v2/authorizations"),
+        ("users", "/api/v2/users"),
+        ("orgs", "/api/v2/orgs"),
+        ("buckets", "/api/v2/buckets?limit=100"),
+        ("entries", "/api/v2/audit?limit=1000"),
+    ] {
+        let (status, body) = get(client, server.url(path), OPERATOR_TOKEN).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        seen[key] = body[key].clone();
+    }
+    seen
+}
+
+fn migrate(args: &[&str]) -> std::process::Output {
+    Command::new(binary()).arg("migrate").args(args).output().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn migrate_copies_a_redb_file_to_postgres_and_back_and_the_same_credentials_work() {
+    let Some((_cluster, url)) = cluster() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("source.redb");
+    let init = [
+        ("DOCKER_INFLUXDB_INIT_MODE", "setup"),
+        ("DOCKER_INFLUXDB_INIT_USERNAME", USERNAME),
+        ("DOCKER_INFLUXDB_INIT_PASSWORD", PASSWORD),
+        ("DOCKER_INFLUXDB_INIT_ORG", ORG),
+        ("DOCKER_INFLUXDB_INIT_BUCKET", BUCKET),
+        ("DOCKER_INFLUXDB_INIT_ADMIN_TOKEN", OPERATOR_TOKEN),
+    ];
+    let client = Client::new();
+
+    // A redb server with some of everything: a token (used, so it has a last use), a user with a password, a
+    // session, audit entries.
+    let on_redb = Process::start(
+        &["serve", "--db-path", source.to_str().unwrap()],
+        &init,
+        &dir.path().join("redb.log"),
+    );
+    let (_, orgs) = get(&client, on_redb.url(&format!("/api/v2/orgs?org={ORG}")), OPERATOR_TOKEN).await;
+    let org = orgs["orgs"][0]["id"].as_str().unwrap().to_owned();
+    let created: Value = client
+        .post(on_redb.url("/api/v2/authorizations"))
+        .header("Authorization", format!("Token {OPERATOR_TOKEN}"))
+        .json(&json!({"orgID": org, "description": "moves",
+                      "permissions": [{"action": "read", "resource": {"type": "buckets", "orgID": org}}]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = created["token"].as_str().unwrap().to_owned();
+    assert_eq!(get(&client, on_redb.url("/api/v2/buckets"), &token).await.0, 200);
+    let bob: Value = client
+        .post(on_redb.url("/api/v2/users"))
+        .header("Authorization", format!("Token {OPERATOR_TOKEN}"))
+        .json(&json!({"name": "bob"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let password = client
+        .post(on_redb.url(&format!("/api/v2/users/{}/password", bob["id"].as_str().unwrap())))
+        .header("Authorization", format!("Token {OPERATOR_TOKEN}"))
+        .json(&json!({"password": "bob-password-1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(password.status().as_u16(), 204);
+    let signed_in = client
+        .post(on_redb.url("/api/v2/signin"))
+        .basic_auth(USERNAME, Some(PASSWORD))
+        .send()
+        .await
+        .unwrap();
+    let cookie = tests::session_cookie(&signed_in);
+    // The last use is written within ~2 s, and at shutdown.
+    let before = visible(&client, &on_redb).await;
+    assert!(on_redb.terminate().success());
+
+    let copied = migrate(&["--from-db-path", source.to_str().unwrap(), "--to-postgres-url", &url]);
+    let said = String::from_utf8_lossy(&copied.stdout);
+    assert!(
+        copied.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&copied.stderr)
+    );
+    assert!(
+        said.contains("copied from the redb file") && said.contains("checked:"),
+        "{said}"
+    );
+    assert!(said.contains(" 2 users,"), "{said}");
+
+    // Not into a store that holds records, unless told.
+    let again = migrate(&["--from-db-path", source.to_str().unwrap(), "--to-postgres-url", &url]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("is not empty"));
+
+    let on_postgres = Process::start(
+        &["serve"],
+        &[("INFLUX_AUTHZ_POSTGRES_URL", url.as_str())],
+        &dir.path().join("pg.log"),
+    );
+    let moved = visible(&client, &on_postgres).await;
+    // The operator token was used again after `before` was read (by reading it); the other keeps its last use.
+    let without_operator_use = |v: &Value| {
+        let mut tokens = v["authorizations"].clone();
+        for token in tokens.as_array_mut().unwrap() {
+            if token["description"] == "admin's Token" {
+                token["lastUsedAt"] = Value::Null;
+            }
+        }
+        tokens
+    };
+    assert_eq!(
+        without_operator_use(&moved),
+        without_operator_use(&before),
+        "the same tokens, last uses included"
+    );
+    assert_eq!(moved["users"], before["users"]);
+    assert_eq!(moved["orgs"], before["orgs"]);
+    assert_eq!(moved["buckets"], before["buckets"]);
+    let numbers = |v: &Value| {
+        v["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(numbers(&moved), numbers(&before), "the audit trail, numbers and all");
+    assert_eq!(
+        get(&client, on_postgres.url("/api/v2/buckets"), &token).await.0,
+        200,
+        "the token works"
+    );
+    let me = client
+        .get(on_postgres.url("/api/v2/me"))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status().as_u16(), 200, "the session works");
+    let bob_in = client
+        .post(on_postgres.url("/api/v2/signin"))
+        .basic_auth("bob", Some("bob-password-1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bob_in.status().as_u16(), 204, "the password works");
+    let on_postgres_seen = visible(&client, &on_postgres).await;
+    assert!(on_postgres.terminate().success());
+
+    // And back, into a new file.
+    let back = dir.path().join("back.redb");
+    let returned = migrate(&["--from-postgres-url", &url, "--to-db-path", back.to_str().unwrap()]);
+    assert!(
+        returned.status.success(),
+        "{}",
+        String::from_utf8_lossy(&returned.stderr)
+    );
+    let on_redb_again = Process::start(
+        &["serve", "--db-path", back.to_str().unwrap()],
+        &[],
+        &dir.path().join("back.log"),
+    );
+    let returned_seen = visible(&client, &on_redb_again).await;
+    assert_eq!(
+        without_operator_use(&returned_seen),
+        without_operator_use(&on_postgres_seen)
+    );
+    assert_eq!(returned_seen["users"], on_postgres_seen["users"]);
+    assert_eq!(
+        numbers(&returned_seen),
+        numbers(&on_postgres_seen),
+        "the trail, numbers and all"
+    );
+    assert_eq!(get(&client, on_redb_again.url("/api/v2/buckets"), &token).await.0, 200);
+}

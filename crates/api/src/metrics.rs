@@ -263,7 +263,7 @@ fn render_store(out: &mut String, store: &StoreFigures) {
             out,
             "influx_authz_store_file_bytes",
             "gauge",
-            "Size of the database file.",
+            "Size of the database on disk (the redb file, or the PostgreSQL database).",
         );
         let _ = writeln!(out, "influx_authz_store_file_bytes {bytes}");
     }

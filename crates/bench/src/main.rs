@@ -20,7 +20,7 @@ use bytes::Bytes;
 use clap::Parser;
 use http::{Method, StatusCode};
 
-#[derive(Parser, Debug)]
+#[derive(Parser, Debug, Clone)]
 #[command(about = "Benchmark influx-authz against a bare axum baseline and print the table")]
 struct Args {
     /// Seconds instead of minutes: 1 s runs and a 20,000-token "large" store.
@@ -42,12 +42,106 @@ struct Args {
     #[arg(long)]
     work_dir: Option<PathBuf>,
     /// Run only these scenarios (repeatable): get_by_id, list_10, list_1000, page_small, unauthorized,
-    /// token_check_1k, create_delete, token_check_plain, token_check_large, page_large, startup.
+    /// token_check_1k, create_delete, replicas (PostgreSQL only), token_check_plain, token_check_large,
+    /// page_large, startup.
     #[arg(long)]
     only: Vec<String>,
     /// Record a `perf record --call-graph dwarf` CPU profile of influx-authz while it serves, into `<PERF>-<store>.data`.
     #[arg(long)]
     perf: Option<PathBuf>,
+    /// The storage engine influx-authz runs on: `redb`, `postgres` (a throw-away cluster the bench starts with
+    /// Debian's binaries; each store is seeded as a redb file and copied in with `influx-authz migrate`), or
+    /// `both`, one after the other in the same run, with the PostgreSQL targets checked against redb's figures.
+    #[arg(long, value_enum, default_value = "redb")]
+    backend: BackendArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum BackendArg {
+    Redb,
+    Postgres,
+    Both,
+}
+
+/// A PostgreSQL cluster of the bench's own (`tests/postgres/cluster.sh`), stopped when dropped. Each redb file the
+/// run would serve stands for a database of the same name, copied in from the file on first use.
+struct Postgres {
+    script: PathBuf,
+    dir: tempfile::TempDir,
+    port: u16,
+    made: std::cell::RefCell<std::collections::HashSet<String>>,
+}
+
+impl Postgres {
+    fn start() -> Result<Self, String> {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/postgres/cluster.sh");
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let out = Command::new(&script)
+            .arg("start")
+            .arg(dir.path())
+            .output()
+            .map_err(|e| format!("{}: {e}", script.display()))?;
+        if !out.status.success() {
+            return Err(format!("starting PostgreSQL: {}", String::from_utf8_lossy(&out.stderr)));
+        }
+        let port = String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .map_err(|e| format!("cluster.sh printed no port: {e}"))?;
+        eprintln!("PostgreSQL on 127.0.0.1:{port}");
+        Ok(Self {
+            script,
+            dir,
+            port,
+            made: Default::default(),
+        })
+    }
+
+    /// The URL of the database standing for `db`; made on first use, with `db`'s contents when the file exists.
+    fn database_for(&self, db: &Path, ours: &Path) -> Result<String, String> {
+        let name = db
+            .file_stem()
+            .map(|s| s.to_string_lossy().replace(|c: char| !c.is_ascii_alphanumeric(), "_"))
+            .unwrap_or_else(|| "authz".into());
+        let url = format!("postgres://postgres@127.0.0.1:{}/{name}", self.port);
+        if self.made.borrow_mut().insert(name.clone()) {
+            let out = Command::new(&self.script)
+                .args(["createdb", &self.port.to_string(), &name])
+                .output()
+                .map_err(|e| e.to_string())?;
+            if !out.status.success() {
+                return Err(format!("createdb {name}: {}", String::from_utf8_lossy(&out.stderr)));
+            }
+            if db.exists() {
+                let started = Instant::now();
+                let out = Command::new(ours)
+                    .args(["migrate", "--from-db-path"])
+                    .arg(db)
+                    .args(["--to-postgres-url", &url])
+                    .output()
+                    .map_err(|e| e.to_string())?;
+                if !out.status.success() {
+                    return Err(format!(
+                        "migrate {}: {}",
+                        db.display(),
+                        String::from_utf8_lossy(&out.stderr)
+                    ));
+                }
+                eprintln!(
+                    "  copied {} into PostgreSQL in {:.1} s",
+                    db.display(),
+                    started.elapsed().as_secs_f64()
+                );
+            }
+        }
+        Ok(url)
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let _ = Command::new(&self.script).arg("stop").arg(self.dir.path()).status();
+    }
 }
 
 struct Config {
@@ -277,6 +371,57 @@ impl Bench {
         Ok(())
     }
 
+    /// The token check through three replicas at once (c=64 in all: 22 + 21 + 21), against the baseline at
+    /// c=64; one row whose figures add the replicas' requests and server CPU up.
+    async fn replicas(
+        &mut self,
+        replicas: [&Server; 3],
+        scenario: &'static str,
+        what: String,
+        tokens: &[Arc<str>],
+    ) -> Result<(), String> {
+        eprintln!("  {scenario} c=64");
+        let make = |base: bool| -> Arc<dyn Workload> {
+            for_server(
+                base,
+                RandomToken {
+                    path: "/api/v2/me".into(),
+                    tokens: tokens.to_vec(),
+                },
+            )
+        };
+        let (mut base_runs, mut our_runs) = (Vec::new(), Vec::new());
+        for _ in 0..self.config.runs {
+            base_runs.push(self.one(&self.baseline, make(true), 64, self.config.duration).await?);
+            let duration = self.config.duration;
+            let (a, b, c) = tokio::join!(
+                self.one(replicas[0], make(false), 22, duration),
+                self.one(replicas[1], make(false), 21, duration),
+                self.one(replicas[2], make(false), 21, duration),
+            );
+            let runs = [a, b, c];
+            let mut merged = RunResult {
+                requests: 0,
+                elapsed: Duration::ZERO,
+                latencies_ns: Vec::new(),
+                server_cpu: 0.0,
+                client_cpu: 0.0,
+            };
+            for run in runs {
+                let run = run?;
+                merged.requests += run.requests;
+                merged.elapsed = merged.elapsed.max(run.elapsed);
+                merged.latencies_ns.extend(run.latencies_ns);
+                merged.server_cpu += run.server_cpu;
+                merged.client_cpu += run.client_cpu;
+            }
+            merged.latencies_ns.sort_unstable();
+            our_runs.push(merged);
+        }
+        self.push_row(scenario, what, 64, &our_runs, &base_runs);
+        Ok(())
+    }
+
     /// `GET path` with the operator token, whose answer must list exactly `n` authorizations.
     async fn list(
         &mut self,
@@ -414,6 +559,8 @@ struct Paths {
     ours: PathBuf,
     baseline: PathBuf,
     work: PathBuf,
+    /// Set when influx-authz runs on PostgreSQL.
+    postgres: Option<Postgres>,
 }
 
 /// Memory of one server: RSS when idle after start-up, and the peak over its life (read before stopping it).
@@ -427,6 +574,7 @@ fn start_ours(paths: &Paths, db: &Path, tag: &str) -> Result<(Server, Duration),
     start_ours_with(paths, db, tag, true, &[])
 }
 
+/// influx-authz on the engine of this run: on the redb file `db`, or on the PostgreSQL database standing for it.
 fn start_ours_with(
     paths: &Paths,
     db: &Path,
@@ -434,9 +582,24 @@ fn start_ours_with(
     setup: bool,
     extra: &[&str],
 ) -> Result<(Server, Duration), String> {
+    let mut extra: Vec<String> = extra.iter().map(|a| (*a).to_owned()).collect();
+    if let Some(postgres) = &paths.postgres {
+        extra.push("--postgres-url".into());
+        extra.push(postgres.database_for(db, &paths.ours)?);
+    }
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
     let log = paths.work.join(format!("{tag}.log"));
     let started = Instant::now();
-    let mut server = Server::ours(&paths.ours, db, &log, setup, extra)?;
+    let mut server = Server::ours(&paths.ours, db, &log, setup, &extra)?;
+    let took = server.wait_healthy(started, Duration::from_secs(600))?;
+    Ok((server, took))
+}
+
+/// influx-authz on the redb file `db` whatever the run's engine: for seeding the files.
+fn start_on_file(paths: &Paths, db: &Path, tag: &str) -> Result<(Server, Duration), String> {
+    let log = paths.work.join(format!("{tag}.log"));
+    let started = Instant::now();
+    let mut server = Server::ours(&paths.ours, db, &log, true, &[])?;
     let took = server.wait_healthy(started, Duration::from_secs(600))?;
     Ok((server, took))
 }
@@ -503,7 +666,31 @@ fn stop_perf(perf: Option<Child>) {
     }
 }
 
-async fn run(args: Args) -> Result<(), String> {
+/// What one engine's run measured.
+struct Measured {
+    rows: Vec<Row>,
+    startup: BTreeMap<&'static str, Vec<f64>>,
+    large_count: u64,
+}
+
+async fn run(args: Args) -> Result<Vec<(&'static str, Measured)>, String> {
+    let engines: &[&'static str] = match args.backend {
+        BackendArg::Redb => &["redb"],
+        BackendArg::Postgres => &["postgres"],
+        BackendArg::Both => &["redb", "postgres"],
+    };
+    let mut out = Vec::new();
+    for engine in engines {
+        println!("\n## influx-authz on {engine}\n");
+        out.push((*engine, run_on(args.clone(), engine == &"postgres").await?));
+    }
+    if let [(_, redb), (_, postgres)] = out.as_slice() {
+        print_postgres_targets(redb, postgres);
+    }
+    Ok(out)
+}
+
+async fn run_on(args: Args, on_postgres: bool) -> Result<Measured, String> {
     let config = Config {
         runs: args.runs.max(1),
         duration: Duration::from_secs_f64(args.duration.unwrap_or(if args.quick { 1.0 } else { 5.0 })),
@@ -531,6 +718,7 @@ async fn run(args: Args) -> Result<(), String> {
         ours: bin_dir.join("influx-authz"),
         baseline: bin_dir.join("baseline"),
         work,
+        postgres: if on_postgres { Some(Postgres::start()?) } else { None },
     };
     for binary in [&paths.ours, &paths.baseline] {
         if !binary.exists() {
@@ -547,14 +735,14 @@ async fn run(args: Args) -> Result<(), String> {
     let small = paths.work.join("small.redb");
     let large = paths.work.join("large.redb");
     let _ = std::fs::remove_file(&small);
-    let (server, _) = start_ours(&paths, &small, "setup")?;
+    let (server, _) = start_on_file(&paths, &small, "setup")?;
     server.stop()?;
     seed::seed_small(&small, true)?;
     // The same store without expiry times, for the token check with expiry and last use off.
     let plain = paths.work.join("plain.redb");
     if config.wants("token_check_plain") {
         let _ = std::fs::remove_file(&plain);
-        let (server, _) = start_ours(&paths, &plain, "setup-plain")?;
+        let (server, _) = start_on_file(&paths, &plain, "setup-plain")?;
         server.stop()?;
         seed::seed_small(&plain, false)?;
     }
@@ -691,6 +879,20 @@ async fn run(args: Args) -> Result<(), String> {
             bench.create_delete(&ours, &org, c).await?;
         }
     }
+    if paths.postgres.is_some() && bench.config.wants("replicas") {
+        // Two more replicas on the same database; the same token check, its load spread over the three.
+        let (second, _) = start_ours_with(&paths, &small, "small-2", false, &[])?;
+        let (third, _) = start_ours_with(&paths, &small, "small-3", false, &[])?;
+        let what = format!(
+            "GET /api/v2/me, random token of {}, through 3 replicas on one database",
+            seed::population(0).end
+        );
+        bench
+            .replicas([&ours, &second, &third], "replicas_3", what, &small_tokens)
+            .await?;
+        second.stop()?;
+        third.stop()?;
+    }
     stop_perf(perf);
     small_memory.peak_kib = Some(procfs::status_kib(ours.pid(), "VmHWM")?);
     memory.insert("influx-authz, ~1k tokens", small_memory);
@@ -787,7 +989,69 @@ async fn run(args: Args) -> Result<(), String> {
         );
     }
     print_tables(&bench, &startup, &memory, large_count);
-    bench.baseline.stop()
+    bench.baseline.stop()?;
+    Ok(Measured {
+        rows: bench.rows,
+        startup,
+        large_count,
+    })
+}
+
+/// The PostgreSQL engine's targets (issue 13), against redb's figures of the same run.
+fn print_postgres_targets(redb: &Measured, postgres: &Measured) {
+    let row = |m: &'_ Measured, scenario: &str, c: usize| -> Option<Summary> {
+        m.rows
+            .iter()
+            .find(|r| r.scenario == scenario && r.concurrency == c)
+            .map(|r| r.ours)
+    };
+    let verdict = |ok: bool| if ok { "MEETS" } else { "MISSES" };
+    println!();
+    println!("Targets of the PostgreSQL engine (issue 13), against redb in this run:");
+    if let (Some(pg), Some(rb)) = (row(postgres, "get_by_id", 64), row(redb, "get_by_id", 64)) {
+        let ratio = pg.per_second / rb.per_second;
+        println!(
+            "- GET by id at c=64 ≥ 0.5× redb: {:.0} vs {:.0} req/s = {ratio:.2}× — {}",
+            pg.per_second,
+            rb.per_second,
+            verdict(ratio >= 0.5)
+        );
+    }
+    for (scenario, what) in [
+        ("unauthorized", "401"),
+        ("token_check_1k", "token check, ~1k tokens"),
+        ("token_check_large", "token check, large store"),
+    ] {
+        if let (Some(pg), Some(rb)) = (row(postgres, scenario, 64), row(redb, scenario, 64)) {
+            println!(
+                "- {what} at c=64: {:.0} vs {:.0} req/s = {:.2}× redb",
+                pg.per_second,
+                rb.per_second,
+                pg.per_second / rb.per_second
+            );
+        }
+    }
+    if let Some(pg) = row(postgres, "create", 16) {
+        println!(
+            "- durable creates ≥ 2,000/s at c=16 (synchronous_commit=on): {:.0}/s — {}",
+            pg.per_second,
+            verdict(pg.per_second >= 2000.0)
+        );
+    }
+    if let Some(runs) = postgres.startup.get("influx-authz, large store") {
+        let ms = median(runs.iter().copied());
+        println!(
+            "- start-up to the first /health 200 < 100 ms with {} tokens: {ms:.1} ms — {}",
+            postgres.large_count,
+            verdict(ms < 100.0)
+        );
+    }
+    if let (Some(three), Some(one)) = (row(postgres, "replicas_3", 64), row(postgres, "token_check_1k", 64)) {
+        println!(
+            "- 3 replicas on one database, token check c=64 in all: {:.0} req/s vs one replica {:.0} req/s",
+            three.per_second, one.per_second
+        );
+    }
 }
 
 // -- printing ----------------------------------------------------------------------------------------------------
@@ -984,7 +1248,7 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(run(args)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("\nbench: ABORTED: {message}");
             ExitCode::FAILURE

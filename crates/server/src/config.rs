@@ -37,6 +37,31 @@ pub enum Command {
     Org(cli::OrganizationArgs),
     /// Read the audit trail of a running server (an influx-authz extension; needs an operator token).
     Audit(cli::AuditArgs),
+    /// Copy everything from one storage engine to the other: a redb file to PostgreSQL, or back.
+    Migrate(MigrateArgs),
+}
+
+/// `influx-authz migrate`: exactly one source and one target, of different engines.
+#[derive(Debug, Clone, clap::Args)]
+#[command(group(clap::ArgGroup::new("from").required(true).args(["from_db_path", "from_postgres_url"])))]
+#[command(group(clap::ArgGroup::new("to").required(true).args(["to_db_path", "to_postgres_url"])))]
+pub struct MigrateArgs {
+    /// The redb file to copy from (no server may have it open).
+    #[arg(long, conflicts_with = "to_db_path")]
+    pub from_db_path: Option<PathBuf>,
+    /// The PostgreSQL database to copy from (libpq URL).
+    #[arg(long, hide_env_values = true, value_parser = parse_postgres_url, conflicts_with = "to_postgres_url")]
+    pub from_postgres_url: Option<PostgresUrl>,
+    /// The redb file to copy to (made if missing).
+    #[arg(long)]
+    pub to_db_path: Option<PathBuf>,
+    /// The PostgreSQL database to copy to (its schema is made if missing).
+    #[arg(long, hide_env_values = true, value_parser = parse_postgres_url)]
+    pub to_postgres_url: Option<PostgresUrl>,
+    /// Copy into a target that already holds records (beside them; a clash of IDs, names or tokens copies
+    /// nothing).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

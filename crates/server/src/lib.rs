@@ -5,6 +5,7 @@
 
 mod config;
 mod http;
+mod migrate;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -20,8 +21,9 @@ use store_redb::RedbStore;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
-pub use config::{Cli, Command, Config, InitSetup, LogFormat, PostgresUrl};
+pub use config::{Cli, Command, Config, InitSetup, LogFormat, MigrateArgs, PostgresUrl};
 pub use http::{Limits, serve_with};
+pub use migrate::migrate;
 pub use service::{Clock, SystemClock};
 
 #[derive(Debug, thiserror::Error)]

@@ -50,6 +50,18 @@ fn main() -> ExitCode {
         Some(Command::User(args)) => return cli::user(args),
         Some(Command::Org(args)) => return cli::org(args),
         Some(Command::Audit(args)) => return cli::audit(args),
+        Some(Command::Migrate(args)) => {
+            return match server::migrate(&args) {
+                Ok(report) => {
+                    println!("{report}");
+                    ExitCode::SUCCESS
+                }
+                Err(message) => {
+                    eprintln!("influx-authz migrate: {message}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         None => cli.serve,
     };
     init_tracing(&config);

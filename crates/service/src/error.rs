@@ -41,7 +41,10 @@ impl From<StoreError> for ServiceError {
             }
             StoreError::Unavailable(reason) => {
                 tracing::warn!(%reason, "storage unavailable");
-                ServiceError::Unavailable("storage is unavailable (disk full or read-only); nothing was written".into())
+                ServiceError::Unavailable(
+                    "storage is unavailable (disk full, read-only, or the database unreachable); nothing was written"
+                        .into(),
+                )
             }
             other => ServiceError::Store(other),
         }

@@ -41,6 +41,18 @@ impl Service {
     }
 }
 
+impl Service {
+    /// Whether the store answers now and takes writes (`/health`, `/ready`): `Err` with the reason when not.
+    /// The reason names no secret (engines redact their addresses).
+    pub async fn check_store(&self) -> Result<(), String> {
+        self.read_inline(|store| store.check_health())
+            .map_err(|error| match error {
+                crate::ServiceError::Store(inner) => inner.to_string(),
+                other => other.to_string(),
+            })
+    }
+}
+
 fn warn(error: &dyn std::fmt::Display) {
     tracing::warn!(%error, "could not read the store's record counts for /metrics");
 }

@@ -1,23 +1,24 @@
 -- influx-authz's first schema. IDs are the server's 64-bit IDs with the top bit flipped (so that bigint order is
--- ID order); records are their JSON; times are nanoseconds since the Unix epoch.
+-- ID order); records are their JSON, kept as written (`json`: json cannot hold the \u0000 a name may have);
+-- names are their UTF-8 bytes (text cannot hold a NUL either); times are nanoseconds since the Unix epoch.
 
 CREATE TABLE users (
     id bigint PRIMARY KEY,
-    name text NOT NULL CONSTRAINT users_name_unique UNIQUE,
-    record jsonb NOT NULL
+    name bytea NOT NULL CONSTRAINT users_name_unique UNIQUE,
+    record json NOT NULL
 );
 
 CREATE TABLE orgs (
     id bigint PRIMARY KEY,
-    name text NOT NULL CONSTRAINT orgs_name_unique UNIQUE,
-    record jsonb NOT NULL
+    name bytea NOT NULL CONSTRAINT orgs_name_unique UNIQUE,
+    record json NOT NULL
 );
 
 CREATE TABLE buckets (
     id bigint PRIMARY KEY,
     org_id bigint NOT NULL,
-    name text NOT NULL,
-    record jsonb NOT NULL,
+    name bytea NOT NULL,
+    record json NOT NULL,
     CONSTRAINT buckets_org_name_unique UNIQUE (org_id, name)
 );
 
@@ -37,7 +38,7 @@ CREATE TABLE authorizations (
     user_id bigint NOT NULL,
     org_id bigint NOT NULL,
     has_plaintext boolean NOT NULL,
-    record jsonb NOT NULL
+    record json NOT NULL
 );
 CREATE INDEX authorizations_by_user ON authorizations (user_id, id);
 CREATE INDEX authorizations_by_org ON authorizations (org_id, id);
@@ -52,7 +53,7 @@ CREATE TABLE authorization_last_used (
 -- key_hash: SHA-256 of the session key.
 CREATE TABLE sessions (
     key_hash bytea PRIMARY KEY,
-    record jsonb NOT NULL
+    record json NOT NULL
 );
 
 -- The audit trail: one log for every replica, numbered by one sequence, ordered by (time, number).
@@ -60,7 +61,7 @@ CREATE SEQUENCE audit_sequence;
 CREATE TABLE audit (
     id bigint PRIMARY KEY,
     at_nanos bigint NOT NULL,
-    entry jsonb NOT NULL
+    entry json NOT NULL
 );
 CREATE INDEX audit_by_time ON audit (at_nanos, id);
 

@@ -66,11 +66,9 @@ pub(crate) async fn by_token(
     if !auth.hashed_token.matches(hash) {
         return Ok(None);
     }
-    let user: Option<serde_json::Value> = found.try_get(1).map_err(|e| StoreError::Encoding(e.to_string()))?;
-    let user = user
-        .map(serde_json::from_value::<User>)
-        .transpose()
-        .map_err(|e| StoreError::Encoding(e.to_string()))?;
+    let user: Option<tokio_postgres::types::Json<User>> =
+        found.try_get(1).map_err(|e| StoreError::Encoding(e.to_string()))?;
+    let user = user.map(|json| json.0);
     Ok(Some((auth, user)))
 }
 
@@ -189,13 +187,23 @@ impl PgStore {
 
     pub(crate) fn forget_plaintexts(&self) -> Result<usize, StoreError> {
         self.transaction(async |txn| {
-            let changed = execute(
+            let kept = rows(
                 txn,
-                "UPDATE authorizations SET record = record - 'token', has_plaintext = false WHERE has_plaintext",
+                "SELECT record FROM authorizations WHERE has_plaintext FOR UPDATE",
                 &[],
             )
             .await?;
-            Ok(changed as usize)
+            for found in &kept {
+                let mut auth: Authorization = record(found, 0)?;
+                auth.token = None;
+                execute(
+                    txn,
+                    "UPDATE authorizations SET record = $2, has_plaintext = false WHERE id = $1",
+                    &[&key(auth.id), &json(&auth)?],
+                )
+                .await?;
+            }
+            Ok(kept.len())
         })
     }
 }

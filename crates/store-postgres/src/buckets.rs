@@ -10,7 +10,12 @@ pub(crate) async fn insert(txn: &Transaction<'_>, bucket: &Bucket) -> Result<(),
     execute(
         txn,
         "INSERT INTO buckets (id, org_id, name, record) VALUES ($1, $2, $3, $4)",
-        &[&key(bucket.id), &key(bucket.org_id), &bucket.name, &json(bucket)?],
+        &[
+            &key(bucket.id),
+            &key(bucket.org_id),
+            &bucket.name.as_bytes(),
+            &json(bucket)?,
+        ],
     )
     .await?;
     Ok(())

@@ -258,9 +258,16 @@ impl Store for PgStore {
         })
     }
 
-    /// Not reported: the database's size is the database's business (and costs a query to learn).
+    /// The database's size on disk, as PostgreSQL counts it (`pg_database_size`).
     fn file_bytes(&self) -> Option<u64> {
-        None
+        let size = self.read(async |client| {
+            let found = row(client, "SELECT pg_database_size(current_database())", &[]).await?;
+            found
+                .map(|r| r.try_get::<_, i64>(0))
+                .transpose()
+                .map_err(|e| StoreError::Encoding(e.to_string()))
+        });
+        size.ok().flatten().and_then(|bytes| u64::try_from(bytes).ok())
     }
 
     fn commit_stats(&self) -> CommitSnapshot {

@@ -17,8 +17,9 @@
 //! - Fail closed: a database that is unreachable, slow (past the call timeout) or read-only makes the call fail
 //!   with `Unavailable`; the pool drops broken connections and makes new ones when the database is back.
 //!
-//! Records are kept as their JSON in a `jsonb` column beside the columns that are looked up. IDs (`u64`) are kept
-//! in `bigint` with the top bit flipped, so that the database orders them as the server does.
+//! Records are kept as their JSON in a `json` column beside the columns that are looked up (names as their bytes:
+//! neither `text` nor `jsonb` can hold the NUL a name may carry, and redb takes it). IDs (`u64`) are kept in
+//! `bigint` with the top bit flipped, so that the database orders them as the server does.
 //!
 //! The interface is synchronous: calls run on the engine's own small tokio runtime, and a caller on a server's
 //! async worker first hands that worker's other tasks on (`block_in_place`). This crate knows nothing about HTTP
@@ -44,7 +45,7 @@ use serde::de::DeserializeOwned;
 use store::{AuditObserver, CommitStats, StoreError};
 use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
-use tokio_postgres::types::ToSql;
+use tokio_postgres::types::{Json, ToSql};
 
 pub use connect::{ConnectError, Options, redact};
 
@@ -210,11 +211,13 @@ pub(crate) fn id_of(key: i64) -> Result<Id, StoreError> {
 
 /// Column `index` of `row`, decoded from its JSON.
 pub(crate) fn record<T: DeserializeOwned>(row: &Row, index: usize) -> Result<T, StoreError> {
-    let value: serde_json::Value = row.try_get(index).map_err(|e| StoreError::Encoding(e.to_string()))?;
-    serde_json::from_value(value).map_err(|e| StoreError::Encoding(e.to_string()))
+    let Json(value) = row
+        .try_get::<_, Json<T>>(index)
+        .map_err(|e| StoreError::Encoding(e.to_string()))?;
+    Ok(value)
 }
 
-/// A record as the JSON kept in its `jsonb` column.
+/// A record as the JSON kept in its `json` column.
 pub(crate) fn json<T: serde::Serialize>(record: &T) -> Result<serde_json::Value, StoreError> {
     serde_json::to_value(record).map_err(|e| StoreError::Encoding(e.to_string()))
 }

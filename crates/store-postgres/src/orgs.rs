@@ -11,7 +11,7 @@ pub(crate) async fn insert(txn: &Transaction<'_>, org: &Org) -> Result<(), Store
     execute(
         txn,
         "INSERT INTO orgs (id, name, record) VALUES ($1, $2, $3)",
-        &[&key(org.id), &org.name, &json(org)?],
+        &[&key(org.id), &org.name.as_bytes(), &json(org)?],
     )
     .await?;
     Ok(())
@@ -35,7 +35,7 @@ pub(crate) async fn get(client: &impl GenericClient, id: Id) -> Result<Option<Or
 }
 
 pub(crate) async fn by_name(client: &impl GenericClient, name: &str) -> Result<Option<Org>, StoreError> {
-    let found = row(client, "SELECT record FROM orgs WHERE name = $1", &[&name]).await?;
+    let found = row(client, "SELECT record FROM orgs WHERE name = $1", &[&name.as_bytes()]).await?;
     found.map(|r| record(&r, 0)).transpose()
 }
 
@@ -133,7 +133,7 @@ impl PgStore {
             execute(
                 txn,
                 "UPDATE orgs SET name = $2, record = $3 WHERE id = $1",
-                &[&key(id), &org.name, &json(&org)?],
+                &[&key(id), &org.name.as_bytes(), &json(&org)?],
             )
             .await?;
             Ok(Some(org))

@@ -11,7 +11,7 @@ pub(crate) async fn insert(txn: &Transaction<'_>, user: &User) -> Result<(), Sto
     execute(
         txn,
         "INSERT INTO users (id, name, record) VALUES ($1, $2, $3)",
-        &[&key(user.id), &user.name, &json(user)?],
+        &[&key(user.id), &user.name.as_bytes(), &json(user)?],
     )
     .await?;
     Ok(())
@@ -23,7 +23,7 @@ pub(crate) async fn get(client: &impl GenericClient, id: Id) -> Result<Option<Us
 }
 
 pub(crate) async fn by_name(client: &impl GenericClient, name: &str) -> Result<Option<User>, StoreError> {
-    let found = row(client, "SELECT record FROM users WHERE name = $1", &[&name]).await?;
+    let found = row(client, "SELECT record FROM users WHERE name = $1", &[&name.as_bytes()]).await?;
     found.map(|r| record(&r, 0)).transpose()
 }
 
@@ -48,7 +48,7 @@ impl PgStore {
             execute(
                 txn,
                 "UPDATE users SET name = $2, record = $3 WHERE id = $1",
-                &[&key(id), &user.name, &json(&user)?],
+                &[&key(id), &user.name.as_bytes(), &json(&user)?],
             )
             .await?;
             Ok(Some(user))

@@ -316,7 +316,7 @@ pub trait Store: Send + Sync + 'static {
     /// Record counts of every kind.
     fn record_counts(&self) -> Result<RecordCounts, StoreError>;
 
-    /// The database's size on disk in bytes, where the engine knows it cheaply.
+    /// The database's size on disk in bytes (`None` when there is no disk, or it cannot be learnt now).
     fn file_bytes(&self) -> Option<u64>;
 
     /// Write transactions committed (or whose commit failed) by this process, and their commit times.

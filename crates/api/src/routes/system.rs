@@ -51,19 +51,44 @@ async fn ping() -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
-async fn health() -> Response {
-    let body = serde_json::json!({
-        "name": "influxdb",
-        "message": "ready for queries and writes",
-        "status": "pass",
-        "checks": [],
-        "version": INFLUXDB_VERSION,
-        "commit": env!("CARGO_PKG_VERSION"),
-    });
-    json_text(StatusCode::OK, format!("{body}\n"))
+/// InfluxDB's health check, with the store as its one check: 200 `pass`, or 503 `fail` with the reason while the
+/// store cannot be read or written (a PostgreSQL that is gone or read-only).
+async fn health(State(app): State<AppState>) -> Response {
+    let (status, body) = match app.service.check_store().await {
+        Ok(()) => (
+            StatusCode::OK,
+            serde_json::json!({
+                "name": "influxdb",
+                "message": "ready for queries and writes",
+                "status": "pass",
+                "checks": [],
+                "version": INFLUXDB_VERSION,
+                "commit": env!("CARGO_PKG_VERSION"),
+            }),
+        ),
+        Err(reason) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            serde_json::json!({
+                "name": "influxdb",
+                "message": "the store is unavailable",
+                "status": "fail",
+                "checks": [{"name": "store", "status": "fail", "message": reason}],
+                "version": INFLUXDB_VERSION,
+                "commit": env!("CARGO_PKG_VERSION"),
+            }),
+        ),
+    };
+    json_text(status, format!("{body}\n"))
 }
 
+/// 200 once started; 503 `unavailable` while the store cannot be read or written.
 async fn ready(State(app): State<AppState>) -> Response {
+    if let Err(reason) = app.service.check_store().await {
+        return ApiError::Service(service::ServiceError::Unavailable(format!(
+            "the store is unavailable: {reason}"
+        )))
+        .into_response();
+    }
     let body = serde_json::json!({
         "status": "ready",
         "started": model::time_format::format(app.started),
