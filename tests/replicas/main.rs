@@ -20,11 +20,17 @@ const REPLICAS: usize = 3;
 
 /// `REPLICAS` processes on `url`, all started before any is waited for, with the same `DOCKER_INFLUXDB_INIT_*`.
 fn start_together(url: &str, dir: &Path) -> Vec<Process> {
+    start_together_with(url, dir, &[])
+}
+
+/// [`start_together`] with more arguments for each replica.
+fn start_together_with(url: &str, dir: &Path, args: &[&str]) -> Vec<Process> {
     let children: Vec<(std::process::Child, u16)> = (0..REPLICAS)
         .map(|i| {
             let port = free_port();
             let log = std::fs::File::create(dir.join(format!("replica-{i}.log"))).unwrap();
             let child = Command::new(binary())
+                .args(args)
                 .env("INFLUX_AUTHZ_POSTGRES_URL", url)
                 .env("INFLUXD_HTTP_BIND_ADDRESS", format!("127.0.0.1:{port}"))
                 .env("DOCKER_INFLUXDB_INIT_MODE", "setup")
@@ -724,4 +730,66 @@ async fn migrate_copies_a_redb_file_to_postgres_and_back_and_the_same_credential
         "the trail, numbers and all"
     );
     assert_eq!(get(&client, on_redb_again.url("/api/v2/buckets"), &token).await.0, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replicas_booting_together_with_one_seed_file_apply_it_once() {
+    let Some((_cluster, url)) = cluster() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let seed = dir.path().join("seed.yaml");
+    std::fs::write(
+        &seed,
+        "orgs:\n  - name: acme\n    buckets: [{name: telemetry}]\n\
+         users:\n  - {name: alice, password: alice-password, orgs: [{org: acme, role: owner}]}\n\
+         tokens:\n  - token: alice-fixed-token-0001\n    org: acme\n    user: alice\n\
+         \x20   permissions: [{action: read, resource: {type: buckets}}]\n",
+    )
+    .unwrap();
+    let replicas = start_together_with(&url, dir.path(), &["--seed", seed.to_str().unwrap()]);
+    let client = Client::new();
+    let (_, orgs) = get(&client, replicas[1].url("/api/v2/orgs?org=acme"), OPERATOR_TOKEN).await;
+    assert_eq!(orgs["orgs"].as_array().unwrap().len(), 1, "{orgs}");
+    let (_, users) = get(&client, replicas[2].url("/api/v2/users"), OPERATOR_TOKEN).await;
+    let alices = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["name"] == "alice")
+        .count();
+    assert_eq!(alices, 1, "{users}");
+    let (status, buckets) = get(
+        &client,
+        replicas[0].url("/api/v2/buckets?name=telemetry"),
+        "alice-fixed-token-0001",
+    )
+    .await;
+    assert_eq!(status, 200, "{buckets}");
+    assert_eq!(
+        buckets["buckets"].as_array().unwrap().len(),
+        1,
+        "one telemetry bucket: {buckets}"
+    );
+    let (_, tokens) = get(
+        &client,
+        replicas[0].url("/api/v2/authorizations?user=alice"),
+        OPERATOR_TOKEN,
+    )
+    .await;
+    assert_eq!(tokens["authorizations"].as_array().unwrap().len(), 1, "{tokens}");
+    // Each creation is in the trail once, by the seed.
+    for action in ["org.create", "user.create", "authorization.create"] {
+        let (_, audit) = get(
+            &client,
+            replicas[2].url(&format!("/api/v2/audit?action={action}")),
+            OPERATOR_TOKEN,
+        )
+        .await;
+        let seeded = audit["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["actor"]["credential"] == "seed")
+            .count();
+        assert_eq!(seeded, 1, "{action}: {audit}");
+    }
 }

@@ -81,13 +81,14 @@ impl PgStore {
         }
         let mut out = Vec::new();
         while out.len() < max {
+            let wanted = i64::try_from(max - out.len()).unwrap_or(PAGE_BATCH).min(PAGE_BATCH);
             let batch = self.read(async |client| {
                 rows(
                     client,
                     "SELECT at_nanos, id, entry FROM audit \
                      WHERE at_nanos >= $1 AND at_nanos <= $2 AND (at_nanos, id) < ($3, $4) \
                      ORDER BY at_nanos DESC, id DESC LIMIT $5",
-                    &[&since, &until, &cursor.0, &cursor.1, &PAGE_BATCH],
+                    &[&since, &until, &cursor.0, &cursor.1, &wanted],
                 )
                 .await
             })?;
@@ -96,7 +97,7 @@ impl PgStore {
                 last.try_get(0).map_err(|e| StoreError::Encoding(e.to_string()))?,
                 last.try_get(1).map_err(|e| StoreError::Encoding(e.to_string()))?,
             );
-            let done = (batch.len() as i64) < PAGE_BATCH;
+            let done = (batch.len() as i64) < wanted;
             for found in &batch {
                 if out.len() >= max {
                     break;

@@ -105,13 +105,15 @@ impl PgStore {
         let mut cursor = after.map_or(i64::MIN, key);
         let mut out = Vec::new();
         while out.len() < max {
+            // As many as are still wanted (most rows pass `keep`), up to a batch.
+            let wanted = i64::try_from(max - out.len()).unwrap_or(SCAN_BATCH).min(SCAN_BATCH);
             let batch = self.read(async |client| {
-                let found = rows(client, sql, &[&cursor, &owner, &SCAN_BATCH]).await?;
+                let found = rows(client, sql, &[&cursor, &owner, &wanted]).await?;
                 found.iter().map(with_last_use).collect::<Result<Vec<_>, _>>()
             })?;
             let Some(last) = batch.last() else { break };
             cursor = key(last.id);
-            let done = (batch.len() as i64) < SCAN_BATCH;
+            let done = (batch.len() as i64) < wanted;
             for auth in batch {
                 if out.len() >= max {
                     break;
