@@ -63,6 +63,28 @@ async fn get(client: &Client, url: String, token: &str) -> (u16, Value) {
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// The setup org's ID.
+async fn org_id(client: &Client, server: &Process) -> String {
+    let (_, orgs) = get(client, server.url(&format!("/api/v2/orgs?org={ORG}")), OPERATOR_TOKEN).await;
+    orgs["orgs"][0]["id"].as_str().unwrap().to_owned()
+}
+
+/// `POST /api/v2/authorizations` with the operator token: a token that reads the org's buckets.
+async fn create_token(
+    client: &Client,
+    server: &Process,
+    org: &str,
+    description: &str,
+) -> reqwest::Result<reqwest::Response> {
+    client
+        .post(server.url("/api/v2/authorizations"))
+        .header("Authorization", format!("Token {OPERATOR_TOKEN}"))
+        .json(&json!({"orgID": org, "description": description,
+                      "permissions": [{"action": "read", "resource": {"type": "buckets", "orgID": org}}]}))
+        .send()
+        .await
+}
+
 fn cluster() -> Option<(Cluster, String)> {
     let cluster = Cluster::start()?;
     let url = cluster.database("authz");
@@ -113,13 +135,7 @@ async fn concurrent_creates_on_every_replica_never_share_an_id() {
     let dir = tempfile::tempdir().unwrap();
     let replicas = start_together(&url, dir.path());
     let client = Client::new();
-    let (_, orgs) = get(
-        &client,
-        replicas[0].url(&format!("/api/v2/orgs?org={ORG}")),
-        OPERATOR_TOKEN,
-    )
-    .await;
-    let org = orgs["orgs"][0]["id"].as_str().unwrap().to_owned();
+    let org = org_id(&client, &replicas[0]).await;
     const WORKERS: usize = 8;
     const EACH: usize = 40;
     let mut tasks = Vec::new();
@@ -225,20 +241,8 @@ async fn last_uses_from_every_replica_are_merged_and_the_latest_wins() {
     let dir = tempfile::tempdir().unwrap();
     let replicas = start_together(&url, dir.path());
     let client = Client::new();
-    let (_, orgs) = get(
-        &client,
-        replicas[0].url(&format!("/api/v2/orgs?org={ORG}")),
-        OPERATOR_TOKEN,
-    )
-    .await;
-    let org = orgs["orgs"][0]["id"].as_str().unwrap().to_owned();
-    let created: Value = client
-        .post(replicas[0].url("/api/v2/authorizations"))
-        .header("Authorization", format!("Token {OPERATOR_TOKEN}"))
-        .json(
-            &json!({"orgID": org, "permissions": [{"action": "read", "resource": {"type": "buckets", "orgID": org}}]}),
-        )
-        .send()
+    let org = org_id(&client, &replicas[0]).await;
+    let created: Value = create_token(&client, &replicas[0], &org, "")
         .await
         .unwrap()
         .json()
@@ -335,16 +339,8 @@ async fn a_database_that_goes_away_fails_closed_with_503_and_is_used_again_when_
     let dir = tempfile::tempdir().unwrap();
     let (server, _log) = start_one(&url, dir.path(), &[]);
     let client = Client::new();
-    let (_, orgs) = get(&client, server.url(&format!("/api/v2/orgs?org={ORG}")), OPERATOR_TOKEN).await;
-    let org = orgs["orgs"][0]["id"].as_str().unwrap().to_owned();
-    let create = |description: &str| {
-        client
-            .post(server.url("/api/v2/authorizations"))
-            .header("Authorization", format!("Token {OPERATOR_TOKEN}"))
-            .json(&json!({"orgID": org, "description": description,
-                          "permissions": [{"action": "read", "resource": {"type": "buckets", "orgID": org}}]}))
-            .send()
-    };
+    let org = org_id(&client, &server).await;
+    let create = |description: &'static str| create_token(&client, &server, &org, description);
     let kept: Value = create("kept").await.unwrap().json().await.unwrap();
     let kept_token = kept["token"].as_str().unwrap().to_owned();
     let gone: Value = create("deleted").await.unwrap().json().await.unwrap();
@@ -588,14 +584,8 @@ async fn migrate_copies_a_redb_file_to_postgres_and_back_and_the_same_credential
         &init,
         &dir.path().join("redb.log"),
     );
-    let (_, orgs) = get(&client, on_redb.url(&format!("/api/v2/orgs?org={ORG}")), OPERATOR_TOKEN).await;
-    let org = orgs["orgs"][0]["id"].as_str().unwrap().to_owned();
-    let created: Value = client
-        .post(on_redb.url("/api/v2/authorizations"))
-        .header("Authorization", format!("Token {OPERATOR_TOKEN}"))
-        .json(&json!({"orgID": org, "description": "moves",
-                      "permissions": [{"action": "read", "resource": {"type": "buckets", "orgID": org}}]}))
-        .send()
+    let org = org_id(&client, &on_redb).await;
+    let created: Value = create_token(&client, &on_redb, &org, "moves")
         .await
         .unwrap()
         .json()

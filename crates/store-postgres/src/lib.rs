@@ -42,7 +42,7 @@ use std::time::{Duration, Instant};
 use deadpool_postgres::{GenericClient, Object, Pool, Transaction};
 use model::{AuditEntry, Id};
 use serde::de::DeserializeOwned;
-use store::{AuditObserver, CommitStats, StoreError};
+use store::{AuditObserver, Changed, CommitStats, StoreError};
 use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{Json, ToSql};
@@ -171,29 +171,6 @@ pub(crate) fn run_on<F: Future>(runtime: &tokio::runtime::Runtime, future: F) ->
             tokio::task::block_in_place(|| runtime.block_on(future))
         }
         _ => runtime.block_on(future),
-    }
-}
-
-/// Whether a mutation's result means it changed something, so that its audit entry is appended.
-pub(crate) trait Changed {
-    fn changed(&self) -> bool;
-}
-
-impl Changed for () {
-    fn changed(&self) -> bool {
-        true
-    }
-}
-
-impl Changed for bool {
-    fn changed(&self) -> bool {
-        *self
-    }
-}
-
-impl<T> Changed for Option<T> {
-    fn changed(&self) -> bool {
-        self.is_some()
     }
 }
 

@@ -14,7 +14,7 @@ use redb::{ReadableTable, WriteTransaction};
 use time::OffsetDateTime;
 
 use crate::tables::{AUDIT, AUDIT_BY_TIME, AUDIT_SEQUENCE};
-use store::{AuditFilter, AuditObserver};
+use store::{AuditFilter, AuditObserver, Changed};
 
 use crate::{Error, RedbStore};
 
@@ -30,29 +30,6 @@ fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
 
 /// The key of the next sequence number in [`AUDIT_SEQUENCE`].
 const NEXT: &str = "next";
-
-/// Whether a mutation's result means it changed something, so that its audit entry is appended.
-pub(crate) trait Changed {
-    fn changed(&self) -> bool;
-}
-
-impl Changed for () {
-    fn changed(&self) -> bool {
-        true
-    }
-}
-
-impl Changed for bool {
-    fn changed(&self) -> bool {
-        *self
-    }
-}
-
-impl<T> Changed for Option<T> {
-    fn changed(&self) -> bool {
-        self.is_some()
-    }
-}
 
 fn nanos(at: OffsetDateTime) -> i128 {
     at.unix_timestamp_nanos()

@@ -36,6 +36,30 @@ pub type AuditObserver = Box<dyn Fn(&AuditEntry) + Send + Sync>;
 /// [`Store::exclusive`]); dropping it lets the next one in.
 pub type ExclusiveGuard = Box<dyn Send>;
 
+/// Whether a mutation's result means it changed something, so that an engine appends its audit entry (a delete
+/// of a record that is gone appends none).
+pub trait Changed {
+    fn changed(&self) -> bool;
+}
+
+impl Changed for () {
+    fn changed(&self) -> bool {
+        true
+    }
+}
+
+impl Changed for bool {
+    fn changed(&self) -> bool {
+        *self
+    }
+}
+
+impl<T> Changed for Option<T> {
+    fn changed(&self) -> bool {
+        self.is_some()
+    }
+}
+
 /// Filters of `GET /api/v2/authorizations`, already resolved to IDs and ANDed.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AuthorizationFilter {
