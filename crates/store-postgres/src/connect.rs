@@ -86,6 +86,14 @@ impl PgStore {
     pub fn connect(options: &Options) -> Result<Self, ConnectError> {
         let mut config = tokio_postgres::Config::from_str(&options.url)
             .map_err(|e| ConnectError::Url(e.to_string().replace(&options.url, "…")))?;
+        if !matches!(
+            config.get_ssl_mode(),
+            tokio_postgres::config::SslMode::Disable | tokio_postgres::config::SslMode::Prefer
+        ) {
+            return Err(ConnectError::Url(
+                "sslmode must be disable or prefer: this build talks to PostgreSQL without TLS".into(),
+            ));
+        }
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(options.timeout.min(Duration::from_secs(5)));
         }
@@ -210,4 +218,34 @@ async fn migrate(client: &mut tokio_postgres::Client, at: &str) -> Result<u16, C
         .await
         .map_err(|e| failed(&e))?;
     Ok((node.rem_euclid(1024)) as u16)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn the_url_is_named_without_its_password() {
+        let url = "postgres://authz:s3cret-pw@db1:5432,db2:5433/authz?target_session_attrs=read-write";
+        let shown = redact(url);
+        assert_eq!(shown, "postgres://authz@db1:5432,db2:5433/authz");
+        assert!(!shown.contains("s3cret-pw"));
+    }
+
+    #[test]
+    fn tls_it_cannot_do_is_refused_at_once_not_retried() {
+        let options = Options {
+            url: "postgres://authz:s3cret-pw@127.0.0.1:1/authz?sslmode=require".into(),
+            pool_size: 1,
+            timeout: Duration::from_secs(1),
+        };
+        let Err(error) = PgStore::connect(&options) else {
+            panic!("sslmode=require was accepted")
+        };
+        let message = error.to_string();
+        assert!(message.contains("sslmode"), "{message}");
+        assert!(!message.contains("s3cret-pw"), "{message}");
+    }
 }
