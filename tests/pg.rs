@@ -90,6 +90,17 @@ impl Cluster {
         );
     }
 
+    /// Pauses (SIGSTOP) or resumes (SIGCONT) the database: the postmaster and every backend.
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new(script())
+            .arg("signal")
+            .arg(self.dir.path())
+            .arg(signal)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
     /// Runs `sql` in `database` as the superuser; returns the rows, one per line.
     pub fn sql(&self, database: &str, sql: &str) -> String {
         let out = Command::new(script())

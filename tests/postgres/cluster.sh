@@ -7,6 +7,7 @@
 #   cluster.sh stop DIR             immediate shutdown
 #   cluster.sh restart DIR PORT     starts a stopped cluster again
 #   cluster.sh createdb PORT NAME   creates database NAME (no error if it exists)
+#   cluster.sh signal DIR STOP|CONT pauses or resumes the database (the postmaster and its backends)
 #   cluster.sh sql PORT NAME SQL    runs SQL in database NAME, prints the rows
 #   cluster.sh dump PORT NAME       prints the rows of database NAME (pg_dump --data-only)
 #   cluster.sh bindir               prints the directory of the server binaries
@@ -55,6 +56,11 @@ createdb)
     out=$("$bindir/psql" -h 127.0.0.1 -p "$2" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt \
         -c "CREATE DATABASE \"$3\"" 2>&1) || grep -q "already exists" <<<"$out" || { echo "$out" >&2; exit 1; }
     ;;
+signal)
+    # The postmaster and every backend it has forked: SIGSTOP pauses the whole database, SIGCONT resumes it.
+    pid=$(head -n 1 "$2/data/postmaster.pid")
+    kill "-$3" "$pid" $(pgrep -P "$pid") 2>/dev/null || true
+    ;;
 sql)
     "$bindir/psql" -h 127.0.0.1 -p "$2" -U postgres -d "$3" -v ON_ERROR_STOP=1 -qAt -c "$4"
     ;;
@@ -65,7 +71,7 @@ bindir)
     echo "$bindir"
     ;;
 *)
-    echo "usage: cluster.sh start DIR [PORT] | stop DIR | restart DIR PORT | createdb PORT NAME | sql PORT NAME SQL | dump PORT NAME | bindir" >&2
+    echo "usage: cluster.sh start DIR [PORT] | stop DIR | restart DIR PORT | createdb PORT NAME | signal DIR STOP|CONT | sql PORT NAME SQL | dump PORT NAME | bindir" >&2
     exit 2
     ;;
 esac

@@ -783,3 +783,164 @@ async fn replicas_booting_together_with_one_seed_file_apply_it_once() {
         assert_eq!(seeded, 1, "{action}: {audit}");
     }
 }
+
+/// A server on its own cluster (1 s call timeout) with a token that reads buckets: `(cluster, server, token)`.
+async fn one_server_and_a_token(dir: &Path) -> Option<(Cluster, Process, String)> {
+    let (cluster, url) = cluster()?;
+    let (server, _) = start_one(&url, dir, &[]);
+    let client = Client::new();
+    let org = org_id(&client, &server).await;
+    let created: Value = create_token(&client, &server, &org, "faults")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = created["token"].as_str().unwrap().to_owned();
+    Some((cluster, server, token))
+}
+
+/// Asks until `path` answers 200 with `token`, for at most `within`; returns how long that took.
+async fn served_again(client: &Client, server: &Process, token: &str, within: Duration) -> Duration {
+    let started = Instant::now();
+    loop {
+        let (status, _) = get(client, server.url("/api/v2/buckets"), token).await;
+        if status == 200 {
+            return started.elapsed();
+        }
+        assert!(started.elapsed() < within, "still {status} after {within:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_paused_database_gets_503_within_the_call_timeout_and_the_pool_recovers_when_it_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((cluster, server, token)) = one_server_and_a_token(dir.path()).await else {
+        return;
+    };
+    let client = Client::new();
+    cluster.signal("STOP");
+    // Every answer while paused: 503 unavailable, within the 1 s call timeout (plus the connection wait).
+    for _ in 0..3 {
+        assert_unavailable(&client, server.url("/api/v2/buckets"), &token).await;
+    }
+    assert_eq!(
+        client
+            .get(server.url("/health"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        503
+    );
+    cluster.signal("CONT");
+    let took = served_again(&client, &server, &token, Duration::from_secs(10)).await;
+    println!("paused database: served again {took:?} after SIGCONT");
+    assert_eq!(
+        client
+            .get(server.url("/health"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn backends_terminated_under_load_give_only_200_or_503_and_the_pool_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((cluster, server, token)) = one_server_and_a_token(dir.path()).await else {
+        return;
+    };
+    let client = Client::new();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            let (client, url, token, stop) = (
+                client.clone(),
+                server.url("/api/v2/buckets"),
+                token.clone(),
+                stop.clone(),
+            );
+            tokio::spawn(async move {
+                let mut seen = std::collections::BTreeMap::<u16, u64>::new();
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let (status, _) = get(&client, url.clone(), &token).await;
+                    *seen.entry(status).or_default() += 1;
+                }
+                seen
+            })
+        })
+        .collect();
+    let mut terminated = 0;
+    for _ in 0..10 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let killed = cluster.sql(
+            "authz",
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE datname = 'authz' AND pid <> pg_backend_pid()",
+        );
+        terminated += killed.trim().parse::<u64>().unwrap();
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut seen = std::collections::BTreeMap::<u16, u64>::new();
+    for worker in workers {
+        for (status, count) in worker.await.unwrap() {
+            *seen.entry(status).or_default() += count;
+        }
+    }
+    println!("backends terminated: {terminated}; answers by status: {seen:?}");
+    assert!(terminated > 0, "no backend was terminated");
+    assert!(seen.keys().all(|s| matches!(s, 200 | 503)), "only 200 or 503: {seen:?}");
+    assert!(seen.get(&200).copied().unwrap_or(0) > 0);
+    served_again(&client, &server, &token, Duration::from_secs(5)).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_read_only_database_refuses_writes_with_503_and_keeps_serving_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((cluster, server, token)) = one_server_and_a_token(dir.path()).await else {
+        return;
+    };
+    let client = Client::new();
+    let org = org_id(&client, &server).await;
+    let read_only = |on: bool| {
+        cluster.sql(
+            "postgres",
+            &format!("ALTER DATABASE authz SET default_transaction_read_only = {on}"),
+        );
+        // Sessions take the setting when they start: end the pool's.
+        cluster.sql(
+            "postgres",
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = 'authz'",
+        );
+    };
+    read_only(true);
+    // The first call on each connection the pool had may meet its end; then the rule holds.
+    let _ = get(&client, server.url("/api/v2/buckets"), &token).await;
+    served_again(&client, &server, &token, Duration::from_secs(5)).await;
+    let refused = create_token(&client, &server, &org, "while read-only").await.unwrap();
+    assert_eq!(refused.status().as_u16(), 503);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["code"], "unavailable", "{body}");
+    let (status, list) = get(&client, server.url("/api/v2/authorizations"), OPERATOR_TOKEN).await;
+    assert_eq!(status, 200, "reads go on: {list}");
+    read_only(false);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let created = create_token(&client, &server, &org, "writable again").await.unwrap();
+        if created.status().as_u16() == 201 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "writes did not come back: {}",
+            created.status()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
