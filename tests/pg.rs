@@ -14,7 +14,8 @@ use std::process::Command;
 
 use tempfile::TempDir;
 
-fn script() -> PathBuf {
+/// `tests/postgres/cluster.sh`.
+pub fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("postgres")
         .join("cluster.sh")
