@@ -125,6 +125,11 @@ impl Server {
         self.process.as_ref().expect("server not running").url("")
     }
 
+    /// The running process's ID.
+    pub fn pid(&self) -> u32 {
+        self.process.as_ref().expect("server not running").child.id()
+    }
+
     /// SIGKILL, and reap the process.
     pub fn kill9(&mut self) {
         if let Some(mut process) = self.process.take() {

@@ -303,9 +303,29 @@ impl Checker<'_> {
 
 #[test]
 fn acknowledged_writes_survive_sigkill_at_random_moments() {
-    let kills = env_count("RELIABILITY_KILLS", DEFAULT_KILLS);
+    crash_loop(Server::start(), "crash safety", DEFAULT_KILLS);
+}
+
+/// The same loop with the server on PostgreSQL: each SIGKILL hits influx-authz, the database stays up.
+#[test]
+fn acknowledged_writes_survive_sigkill_at_random_moments_on_postgres() {
+    let Some(cluster) = tests::pg::Cluster::start() else {
+        return;
+    };
+    let url = cluster.database("authz");
+    crash_loop(
+        Server::start_on(Some(url)),
+        "crash safety on PostgreSQL",
+        DEFAULT_KILLS / 2,
+    );
+}
+
+/// Load from [`CLIENTS`] clients, a SIGKILL of `server` at a random moment, a restart, and the check of every
+/// acknowledged operation against the store; `RELIABILITY_KILLS` times (else `default_kills`).
+fn crash_loop(mut server: Server, name: &str, default_kills: usize) {
+    let kills = env_count("RELIABILITY_KILLS", default_kills);
     let seed = seed();
-    println!("crash safety: {kills} kills, seed {seed} (RELIABILITY_SEED to replay)");
+    println!("{name}: {kills} kills, seed {seed} (RELIABILITY_SEED to replay)");
     let mut rng = Rng::new(seed);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -313,7 +333,6 @@ fn acknowledged_writes_survive_sigkill_at_random_moments() {
         .build()
         .unwrap();
     let http = Http::new();
-    let mut server = Server::start();
     let (org, operator_id) = runtime.block_on(async {
         let base = server.base();
         let org = org_id(&http, &base).await;
@@ -465,7 +484,7 @@ fn acknowledged_writes_survive_sigkill_at_random_moments() {
     let in_flight = total(|c| c.in_flight_at_kill);
     let (median, max) = median_max_ms(restarts);
     println!(
-        "crash safety: {kills} SIGKILLs survived (restart median {median:.0} ms, max {max:.0} ms); {} acknowledged \
+        "{name}: {kills} SIGKILLs survived (restart median {median:.0} ms, max {max:.0} ms); {} acknowledged \
          operations checked ({creates} creates, {patches} patches, {deletes} deletes) + {in_flight} in flight at a \
          kill; {} state checks, {} listed records compared, {} token checks, {} deleted-token re-checks; seed {seed}",
         creates + patches + deletes,

@@ -78,9 +78,10 @@ impl Report {
 }
 
 /// Uses `token` until it has started [`AFTER_EACH`] requests after `revoked`.
+/// Uses `token` through `urls[0]`; when a replica stops answering (it was killed), through the next one.
 async fn user(
     http: Http,
-    url: String,
+    urls: Vec<String>,
     token: String,
     revoked: Arc<OnceLock<Instant>>,
     used: Arc<AtomicUsize>,
@@ -88,9 +89,17 @@ async fn user(
 ) -> Vec<Use> {
     let mut uses = Vec::new();
     let mut after = 0;
+    let mut replica = 0;
     while uses.len() < USES_BOUND {
         let start = Instant::now();
-        let outcome = http.send(Method::GET, &url, &token, None).await;
+        let outcome = http.send(Method::GET, &urls[replica % urls.len()], &token, None).await;
+        if let Outcome::Lost(_) = &outcome
+            && urls.len() > 1
+        {
+            // Not an answer: the replica is gone. The request was refused by nobody and accepted by nobody.
+            replica += 1;
+            continue;
+        }
         let end = Instant::now();
         let answer = match outcome {
             Outcome::Answered(200, body) => match buckets_listed(&body) {
@@ -150,9 +159,13 @@ async fn lane(
         let notify = Arc::new(Notify::new());
         let users: Vec<_> = (0..USERS_PER_TOKEN)
             .map(|u| {
+                // Each user starts on its own replica and moves to the others should it go.
+                let urls = (0..use_bases.len())
+                    .map(|i| format!("{}/api/v2/buckets", use_bases[(u + i) % use_bases.len()]))
+                    .collect();
                 tokio::spawn(user(
                     http.clone(),
-                    format!("{}/api/v2/buckets", use_bases[u % use_bases.len()]),
+                    urls,
                     token.clone(),
                     revoked.clone(),
                     used.clone(),
@@ -238,7 +251,7 @@ async fn lane(
 #[test]
 fn no_request_started_after_a_revocation_is_accepted() {
     let server = Server::start();
-    race(&[server], "revocation under load");
+    race(&[server], "revocation under load", None, DEFAULT_REVOCATIONS);
 }
 
 /// Three replicas on one PostgreSQL database: tokens are created and revoked through the first, and used through
@@ -250,12 +263,36 @@ fn no_replica_accepts_a_token_after_another_replica_revoked_it() {
     };
     let url = cluster.database("authz");
     let servers: Vec<Server> = (0..3).map(|_| Server::start_on(Some(url.clone()))).collect();
-    race(&servers, "revocation across 3 replicas on PostgreSQL");
+    race(
+        &servers,
+        "revocation across 3 replicas on PostgreSQL",
+        None,
+        DEFAULT_REVOCATIONS,
+    );
 }
 
-/// Runs the race: revocations through `servers[0]`, uses through the others (or through it, when alone).
-fn race(servers: &[Server], name: &str) {
-    let revocations = env_count("RELIABILITY_REVOCATIONS", DEFAULT_REVOCATIONS);
+/// The same, and one of the two replicas the tokens are used through is SIGKILLed in the middle of the race: its
+/// users go on through the other, and nothing is accepted after a revocation either way.
+#[test]
+fn a_replica_killed_in_the_middle_of_the_race_changes_nothing() {
+    let Some(cluster) = tests::pg::Cluster::start() else {
+        return;
+    };
+    let url = cluster.database("authz");
+    let servers: Vec<Server> = (0..3).map(|_| Server::start_on(Some(url.clone()))).collect();
+    race(
+        &servers,
+        "revocation across 3 replicas, one killed midway",
+        Some((servers[2].pid(), Duration::from_secs(8))),
+        2_000,
+    );
+}
+
+/// Runs the race: revocations through `servers[0]`, uses through the others (or through it, when alone). With
+/// `kill`, the process `pid` is SIGKILLed that long after the start. `RELIABILITY_REVOCATIONS` revocations, else
+/// `default_revocations`.
+fn race(servers: &[Server], name: &str, kill: Option<(u32, Duration)>, default_revocations: usize) {
+    let revocations = env_count("RELIABILITY_REVOCATIONS", default_revocations);
     let seed = seed();
     println!("{name}: {revocations} revocations, {LANES} lanes x {USERS_PER_TOKEN} users, seed {seed}");
     let mut rng = Rng::new(seed);
@@ -273,6 +310,15 @@ fn race(servers: &[Server], name: &str) {
         [] => unreachable!("a race needs a server"),
     };
     let report = runtime.block_on(async {
+        if let Some((pid, after)) = kill {
+            tokio::spawn(async move {
+                tokio::time::sleep(after).await;
+                let _ = std::process::Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+                println!("{after:?} in: SIGKILL to replica pid {pid}");
+            });
+        }
         let org = org_id(&http, &base).await;
         let lanes: Vec<_> = (0..LANES)
             .map(|l| {
