@@ -40,9 +40,14 @@ impl Cluster {
 
     /// [`Cluster::start`] on `port` (a free one when `None`).
     pub fn start_on(port: Option<u16>) -> Option<Self> {
-        let dir = tempfile::tempdir().unwrap();
+        Self::start_with(port, tempfile::tempdir().unwrap(), "")
+    }
+
+    /// A cluster in `dir` (which may hold files it needs, such as certificates), started with `options` (more
+    /// `-c name=value` settings).
+    pub fn start_with(port: Option<u16>, dir: TempDir, options: &str) -> Option<Self> {
         let mut command = Command::new(script());
-        command.arg("start").arg(dir.path());
+        command.arg("start").arg(dir.path()).env("EXTRA_OPTIONS", options);
         if let Some(port) = port {
             command.arg(port.to_string());
         }

@@ -16,6 +16,8 @@ use tests::{BUCKET, OPERATOR_TOKEN, ORG, PASSWORD, Process, USERNAME, binary, fr
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+mod tls;
+
 const REPLICAS: usize = 3;
 
 /// `REPLICAS` processes on `url`, all started before any is waited for, with the same `DOCKER_INFLUXDB_INIT_*`.

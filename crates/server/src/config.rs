@@ -82,8 +82,8 @@ pub struct Config {
 
     /// Keep everything in PostgreSQL instead of a redb file, shared by every replica that is given the same
     /// database: a libpq URL such as postgres://user:password@h1:5432,h2:5432/authz?target_session_attrs=read-write
-    /// (several hosts allowed; sslmode disable or prefer: no TLS yet). --db-path is then ignored. The password is
-    /// never printed.
+    /// (several hosts allowed; sslmode disable, prefer, require, verify-ca or verify-full, with sslrootcert=<CA
+    /// file> for the last two). --db-path is then ignored. The password is never printed.
     #[arg(long, env = "INFLUX_AUTHZ_POSTGRES_URL", hide_env_values = true, value_parser = parse_postgres_url)]
     pub postgres_url: Option<PostgresUrl>,
 

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use store::CommitStats;
-use tokio_postgres::NoTls;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::{Inner, PgStore};
 
@@ -49,6 +49,8 @@ pub enum ConnectError {
     Migration { at: String, reason: String },
     #[error("could not start the PostgreSQL client: {0}")]
     Runtime(String),
+    #[error("TLS to PostgreSQL: {0}")]
+    Tls(String),
 }
 
 /// The URL without its password (or anything else but users, hosts, ports and database): for logs and errors.
@@ -84,16 +86,10 @@ impl PgStore {
     /// Connects, applies the migrations this binary embeds (once among replicas starting together) and takes a
     /// node number. Waits for a database that is not reachable yet, retrying with backoff.
     pub fn connect(options: &Options) -> Result<Self, ConnectError> {
-        let mut config = tokio_postgres::Config::from_str(&options.url)
+        let (url, mode) = crate::tls::split(&options.url)?;
+        let tls = crate::tls::connector(&mode)?;
+        let mut config = tokio_postgres::Config::from_str(&url)
             .map_err(|e| ConnectError::Url(e.to_string().replace(&options.url, "…")))?;
-        if !matches!(
-            config.get_ssl_mode(),
-            tokio_postgres::config::SslMode::Disable | tokio_postgres::config::SslMode::Prefer
-        ) {
-            return Err(ConnectError::Url(
-                "sslmode must be disable or prefer: this build talks to PostgreSQL without TLS".into(),
-            ));
-        }
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(options.timeout.min(Duration::from_secs(5)));
         }
@@ -107,10 +103,10 @@ impl PgStore {
             .enable_all()
             .build()
             .map_err(|e| ConnectError::Runtime(e.to_string()))?;
-        let node = crate::run_on(&runtime, prepare(&config, &at))?;
+        let node = crate::run_on(&runtime, prepare(&config, &tls, &at))?;
         let manager = Manager::from_config(
             config,
-            NoTls,
+            tls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -138,12 +134,19 @@ impl PgStore {
 }
 
 /// Waits for the database, migrates it and takes a node number.
-async fn prepare(config: &tokio_postgres::Config, at: &str) -> Result<u16, ConnectError> {
+async fn prepare(config: &tokio_postgres::Config, tls: &MakeRustlsConnect, at: &str) -> Result<u16, ConnectError> {
     let mut delay = Duration::from_millis(100);
     let (mut client, connection) = loop {
-        match config.connect(NoTls).await {
+        match config.connect(tls.clone()).await {
             Ok(pair) => break pair,
             Err(error) => {
+                // A certificate that is refused now will be refused on every try.
+                if error.to_string().contains("TLS") {
+                    return Err(ConnectError::Refused {
+                        at: at.to_owned(),
+                        reason: tls_reason(&error),
+                    });
+                }
                 if let Some(db) = error.as_db_error()
                     && (db.code().code().starts_with("28") || db.code().code() == "3D000")
                 {
@@ -164,6 +167,17 @@ async fn prepare(config: &tokio_postgres::Config, at: &str) -> Result<u16, Conne
     drop(client);
     let _ = connection.await;
     result
+}
+
+/// A TLS failure in one line, with its cause (the certificate's fault, as rustls names it).
+fn tls_reason(error: &tokio_postgres::Error) -> String {
+    let mut reason = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        reason = format!("{reason}: {cause}");
+        source = cause.source();
+    }
+    reason
 }
 
 async fn migrate(client: &mut tokio_postgres::Client, at: &str) -> Result<u16, ConnectError> {
@@ -235,9 +249,9 @@ mod tests {
     }
 
     #[test]
-    fn tls_it_cannot_do_is_refused_at_once_not_retried() {
+    fn an_unknown_sslmode_is_refused_at_once_not_retried() {
         let options = Options {
-            url: "postgres://authz:s3cret-pw@127.0.0.1:1/authz?sslmode=require".into(),
+            url: "postgres://authz:s3cret-pw@127.0.0.1:1/authz?sslmode=sometimes".into(),
             pool_size: 1,
             timeout: Duration::from_secs(1),
         };

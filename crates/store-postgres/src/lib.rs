@@ -33,6 +33,7 @@ mod contents;
 mod orgs;
 mod sessions;
 mod setup;
+mod tls;
 mod users;
 
 use std::future::Future;
