@@ -282,3 +282,24 @@ async fn names_and_descriptions_with_a_nul_are_stored_and_found_as_given() {
     .await;
     assert_eq!(read["description"], "a\u{0}b");
 }
+
+/// A name longer than a database index entry may be (PostgreSQL's btree: ~2.7 kB) is stored and found, on either
+/// engine, as InfluxDB would.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_very_long_name_is_stored_and_found() {
+    let app = TestApp::spawn().await;
+    let name = "n".repeat(5000);
+    let user = json_of(
+        app.post("/api/v2/users", OPERATOR_TOKEN, json!({"name": name})).await,
+        201,
+    )
+    .await;
+    let found = json_of(
+        app.get(&format!("/api/v2/users?name={name}"), OPERATOR_TOKEN).await,
+        200,
+    )
+    .await;
+    assert_eq!(found["users"][0]["id"], user["id"]);
+    let again = app.post("/api/v2/users", OPERATOR_TOKEN, json!({"name": name})).await;
+    assert_eq!(again.status().as_u16(), 422, "the same long name twice is a conflict");
+}

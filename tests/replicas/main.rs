@@ -946,3 +946,32 @@ async fn a_read_only_database_refuses_writes_with_503_and_keeps_serving_reads() 
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[test]
+fn sigterm_while_waiting_for_the_database_stops_at_once() {
+    let url = format!("postgres://postgres@127.0.0.1:{}/postgres", free_port());
+    let mut child = Command::new(binary())
+        .env("INFLUX_AUTHZ_POSTGRES_URL", &url)
+        .env("INFLUXD_HTTP_BIND_ADDRESS", format!("127.0.0.1:{}", free_port()))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "{status}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "SIGTERM did not stop a start that waits for PostgreSQL"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

@@ -44,6 +44,8 @@ pub enum StartError {
     Seed(String),
     #[error("unsupported DOCKER_INFLUXDB_INIT_MODE {0:?} (only \"setup\" is supported)")]
     InitMode(String),
+    #[error("{0}")]
+    InvalidConfig(String),
 }
 
 /// A built server: the service and the HTTP app around it.
@@ -101,6 +103,13 @@ impl App {
 /// The engine the flags ask for: PostgreSQL with `--postgres-url`, else a redb file (or redb in memory).
 async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
     if let Some(url) = &config.postgres_url {
+        // One call must end before the request that makes it, or the request timeout cannot be kept.
+        if config.postgres_timeout.is_zero() || config.postgres_timeout >= config.http_request_timeout {
+            return Err(StartError::InvalidConfig(format!(
+                "--postgres-timeout ({:?}) must be above zero and below --http-request-timeout ({:?})",
+                config.postgres_timeout, config.http_request_timeout
+            )));
+        }
         let options = store_postgres::Options {
             url: url.expose().to_owned(),
             pool_size: usize::from(config.postgres_pool_size),

@@ -19,9 +19,16 @@ fn init_tracing(config: &Config) {
 }
 
 async fn run(config: Config) -> Result<(), String> {
-    // Before anything can be told to stop: from here on, SIGINT and SIGTERM mean a clean stop.
-    let shutdown = server::shutdown_signal();
-    let app = App::build(&config).await.map_err(|e| e.to_string())?;
+    // Before anything can be told to stop: from here on, SIGINT and SIGTERM mean a clean stop, also while the
+    // start waits (for a database that is not there yet, say).
+    let mut shutdown = Box::pin(server::shutdown_signal());
+    let app = tokio::select! {
+        built = App::build(&config) => built.map_err(|e| e.to_string())?,
+        () = &mut shutdown => {
+            tracing::info!("stopped before the start was done");
+            return Ok(());
+        }
+    };
     let listener = tokio::net::TcpListener::bind(config.http_bind_address)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.http_bind_address))?;
@@ -51,6 +58,11 @@ fn main() -> ExitCode {
         Some(Command::Org(args)) => return cli::org(args),
         Some(Command::Audit(args)) => return cli::audit(args),
         Some(Command::Migrate(args)) => {
+            // Warnings (a database not reachable yet, retried) on stderr; the report on stdout.
+            tracing_subscriber::fmt()
+                .with_env_filter(EnvFilter::new("warn"))
+                .with_writer(std::io::stderr)
+                .init();
             return match server::migrate(&args) {
                 Ok(report) => {
                     println!("{report}");
@@ -72,7 +84,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(config)) {
+    let outcome = runtime.block_on(run(config));
+    // A start stopped while it waited leaves its connection attempts on the blocking pool: do not wait for them.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("influx-authz: {message}");

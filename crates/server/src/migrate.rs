@@ -19,6 +19,14 @@ struct Side {
     name: String,
 }
 
+/// A redb file to copy from: it must exist (a mistyped path would otherwise copy an empty store).
+fn open_redb_source(path: &std::path::Path) -> Result<Side, String> {
+    if !path.is_file() {
+        return Err(format!("{} does not exist", path.display()));
+    }
+    open_redb(path)
+}
+
 fn open_redb(path: &std::path::Path) -> Result<Side, String> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
@@ -68,7 +76,7 @@ fn add(a: ContentCounts, b: ContentCounts) -> ContentCounts {
 /// Runs the copy the arguments ask for; returns what was done, to print.
 pub fn migrate(args: &MigrateArgs) -> Result<String, String> {
     let from = match (&args.from_db_path, &args.from_postgres_url) {
-        (Some(path), None) => open_redb(path)?,
+        (Some(path), None) => open_redb_source(path)?,
         (None, Some(url)) => open_postgres(url.expose())?,
         _ => return Err("give exactly one of --from-db-path and --from-postgres-url".into()),
     };

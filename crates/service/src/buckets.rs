@@ -176,9 +176,6 @@ impl Service {
                 ServiceError::Store(StoreError::Conflict(Conflict::BucketName)) => {
                     ServiceError::Conflict(format!("bucket with name {name} already exists"))
                 }
-                ServiceError::Store(StoreError::Conflict(Conflict::MissingOrg)) => {
-                    ServiceError::NotFound("organization not found".into())
-                }
                 other => other,
             })?;
         Ok(bucket_view(&bucket))

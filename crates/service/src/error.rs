@@ -39,6 +39,9 @@ impl From<StoreError> for ServiceError {
             StoreError::Conflict(Conflict::AlreadySetUp) => {
                 ServiceError::Conflict("onboarding has already been completed".into())
             }
+            // Another replica deleted the org or user between the service's check and the write.
+            StoreError::Conflict(Conflict::MissingOrg) => ServiceError::NotFound("organization not found".into()),
+            StoreError::Conflict(Conflict::MissingUser) => ServiceError::NotFound("user not found".into()),
             StoreError::Unavailable(reason) => {
                 tracing::warn!(%reason, "storage unavailable");
                 ServiceError::Unavailable(

@@ -42,14 +42,13 @@ impl Service {
 }
 
 impl Service {
-    /// Whether the store answers now and takes writes (`/health`, `/ready`): `Err` with the reason when not.
-    /// The reason names no secret (engines redact their addresses).
+    /// Whether the store answers now and takes writes (`/health`, `/ready`). The reason goes to the log only: the
+    /// answers are unauthenticated, and a database's error may name its user or host.
     pub async fn check_store(&self) -> Result<(), String> {
-        self.read_inline(|store| store.check_health())
-            .map_err(|error| match error {
-                crate::ServiceError::Store(inner) => inner.to_string(),
-                other => other.to_string(),
-            })
+        self.read_inline(|store| store.check_health()).map_err(|error| {
+            tracing::warn!(%error, "the store failed its health check");
+            "the store cannot be read or written now".to_owned()
+        })
     }
 }
 

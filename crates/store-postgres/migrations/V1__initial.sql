@@ -1,26 +1,30 @@
 -- influx-authz's first schema. IDs are the server's 64-bit IDs with the top bit flipped (so that bigint order is
--- ID order); records are their JSON, kept as written (`json`: json cannot hold the \u0000 a name may have);
--- names are their UTF-8 bytes (text cannot hold a NUL either); times are nanoseconds since the Unix epoch.
+-- ID order); records are their JSON, kept as written (`json`, not `jsonb`, which cannot hold the \u0000 a name may
+-- have); names are their UTF-8 bytes (text cannot hold a NUL either), unique by their SHA-256 (a btree entry is
+-- limited to ~2.7 kB, a name is not); times are nanoseconds since the Unix epoch.
 
 CREATE TABLE users (
     id bigint PRIMARY KEY,
-    name bytea NOT NULL CONSTRAINT users_name_unique UNIQUE,
+    name bytea NOT NULL,
     record json NOT NULL
 );
+CREATE UNIQUE INDEX users_name_unique ON users (sha256(name));
 
 CREATE TABLE orgs (
     id bigint PRIMARY KEY,
-    name bytea NOT NULL CONSTRAINT orgs_name_unique UNIQUE,
+    name bytea NOT NULL,
     record json NOT NULL
 );
+CREATE UNIQUE INDEX orgs_name_unique ON orgs (sha256(name));
 
 CREATE TABLE buckets (
     id bigint PRIMARY KEY,
     org_id bigint NOT NULL,
     name bytea NOT NULL,
-    record json NOT NULL,
-    CONSTRAINT buckets_org_name_unique UNIQUE (org_id, name)
+    record json NOT NULL
 );
+CREATE UNIQUE INDEX buckets_org_name_unique ON buckets (org_id, sha256(name));
+CREATE INDEX buckets_by_org ON buckets (org_id, id);
 
 -- role: 0 member, 1 owner.
 CREATE TABLE org_members (

@@ -36,6 +36,19 @@ pub(crate) async fn insert(txn: &Transaction<'_>, entry: &AuditEntry) -> Result<
     Ok(())
 }
 
+/// The number `nextval` gives next.
+pub(crate) async fn next_number(client: &impl GenericClient) -> Result<u64, StoreError> {
+    let found = row(
+        client,
+        "SELECT last_value + CASE WHEN is_called THEN 1 ELSE 0 END FROM audit_sequence",
+        &[],
+    )
+    .await?
+    .ok_or_else(|| StoreError::Failed("the audit sequence is missing".into()))?;
+    let next: i64 = found.try_get(0).map_err(|e| StoreError::Encoding(e.to_string()))?;
+    Ok(u64::try_from(next).unwrap_or(1))
+}
+
 /// Every entry, by number.
 pub(crate) async fn all(client: &impl GenericClient) -> Result<Vec<AuditEntry>, StoreError> {
     let found = rows(client, "SELECT entry FROM audit ORDER BY id", &[]).await?;
@@ -81,7 +94,9 @@ impl PgStore {
         }
         let mut out = Vec::new();
         while out.len() < max {
-            let wanted = i64::try_from(max - out.len()).unwrap_or(PAGE_BATCH).min(PAGE_BATCH);
+            let wanted = i64::try_from(max - out.len())
+                .unwrap_or(PAGE_BATCH)
+                .clamp(100, PAGE_BATCH);
             let batch = self.read(async |client| {
                 rows(
                     client,

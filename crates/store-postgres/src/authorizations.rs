@@ -105,8 +105,11 @@ impl PgStore {
         let mut cursor = after.map_or(i64::MIN, key);
         let mut out = Vec::new();
         while out.len() < max {
-            // As many as are still wanted (most rows pass `keep`), up to a batch.
-            let wanted = i64::try_from(max - out.len()).unwrap_or(SCAN_BATCH).min(SCAN_BATCH);
+            // As many as are still wanted (most rows pass `keep`), but not so few that a selective `keep` makes a
+            // round trip per row; up to a batch.
+            let wanted = i64::try_from(max - out.len())
+                .unwrap_or(SCAN_BATCH)
+                .clamp(100, SCAN_BATCH);
             let batch = self.read(async |client| {
                 let found = rows(client, sql, &[&cursor, &owner, &wanted]).await?;
                 found.iter().map(with_last_use).collect::<Result<Vec<_>, _>>()
@@ -169,6 +172,9 @@ impl PgStore {
         if uses.is_empty() {
             return Ok(());
         }
+        // In ID order, so that replicas flushing overlapping sets lock rows in the same order (no deadlock).
+        let mut uses = uses.to_vec();
+        uses.sort_unstable_by_key(|(id, _)| *id);
         let ids: Vec<i64> = uses.iter().map(|(id, _)| key(*id)).collect();
         let times: Vec<i64> = uses.iter().map(|(_, at)| nanos(*at)).collect();
         self.transaction(async |txn| {
@@ -188,6 +194,22 @@ impl PgStore {
     }
 
     pub(crate) fn forget_plaintexts(&self) -> Result<usize, StoreError> {
+        // Only read when there is nothing to do: a start on a read-only database must not fail here.
+        let any = self.read(async |client| {
+            let found = row(
+                client,
+                "SELECT EXISTS (SELECT 1 FROM authorizations WHERE has_plaintext)",
+                &[],
+            )
+            .await?;
+            found
+                .map(|r| r.try_get::<_, bool>(0))
+                .transpose()
+                .map_err(|e| StoreError::Encoding(e.to_string()))
+        })?;
+        if any != Some(true) {
+            return Ok(0);
+        }
         self.transaction(async |txn| {
             let kept = rows(
                 txn,

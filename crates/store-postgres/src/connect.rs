@@ -23,6 +23,9 @@ mod embedded {
 /// Advisory-lock keys of this crate (any two numbers no other user of the database picks).
 pub(crate) const MIGRATION_LOCK: i64 = 0x1f1c_0a07_0001;
 pub(crate) const SETUP_LOCK: i64 = 0x1f1c_0a07_0002;
+/// The node numbers' locks are `NODE_LOCKS + n`, n below [`NODES`] (the 10 bits of an ID's node field).
+const NODE_LOCKS: i64 = 0x1f1c_0a07_1000;
+const NODES: i64 = 1024;
 
 /// How to reach the database.
 #[derive(Debug, Clone)]
@@ -41,6 +44,8 @@ pub enum ConnectError {
     Url(String),
     #[error("PostgreSQL at {at} refused to let us in: {reason}")]
     Refused { at: String, reason: String },
+    #[error("cannot connect to PostgreSQL at {at}: {reason}")]
+    Failed { at: String, reason: String },
     #[error(
         "the database at {at} has schema version {found}, newer than this influx-authz knows ({known}); run a newer influx-authz"
     )]
@@ -94,8 +99,24 @@ impl PgStore {
             config.connect_timeout(options.timeout.min(Duration::from_secs(5)));
         }
         config.application_name("influx-authz");
-        // Keepalives find a peer that vanished without closing the connection (a node powered off).
-        config.keepalives_idle(Duration::from_secs(10));
+        // A peer that vanished without closing the connection (a node powered off, a network cut) is found within
+        // seconds: keepalives while idle, and a bound on unacknowledged data while a query is out.
+        config.keepalives_idle(Duration::from_secs(5));
+        config.keepalives_interval(Duration::from_secs(2));
+        config.keepalives_retries(3);
+        config.tcp_user_timeout(options.timeout.max(Duration::from_secs(2)) * 2);
+        // The database ends, on its side too, what the server has given up on: no statement, lock wait or
+        // transaction left behind by a call that timed out keeps its locks.
+        let limit = options.timeout.as_millis().max(1);
+        let ours = format!(
+            "-c statement_timeout={limit} -c lock_timeout={limit} -c idle_in_transaction_session_timeout={}",
+            limit * 2
+        );
+        let theirs = config.get_options().map(str::to_owned);
+        config.options(match theirs {
+            Some(theirs) => format!("{theirs} {ours}"),
+            None => ours,
+        });
         let at = redact(&options.url);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
@@ -103,7 +124,7 @@ impl PgStore {
             .enable_all()
             .build()
             .map_err(|e| ConnectError::Runtime(e.to_string()))?;
-        let node = crate::run_on(&runtime, prepare(&config, &tls, &at))?;
+        let (node, lease) = crate::run_on(&runtime, prepare(&config, &tls, &at))?;
         let manager = Manager::from_config(
             config,
             tls,
@@ -126,6 +147,7 @@ impl PgStore {
                 pool,
                 timeout: options.timeout,
                 node,
+                _node_lease: lease,
                 audit_observer: OnceLock::new(),
                 commit_stats: CommitStats::default(),
             }),
@@ -134,7 +156,11 @@ impl PgStore {
 }
 
 /// Waits for the database, migrates it and takes a node number.
-async fn prepare(config: &tokio_postgres::Config, tls: &MakeRustlsConnect, at: &str) -> Result<u16, ConnectError> {
+async fn prepare(
+    config: &tokio_postgres::Config,
+    tls: &MakeRustlsConnect,
+    at: &str,
+) -> Result<(u16, tokio_postgres::Client), ConnectError> {
     let mut delay = Duration::from_millis(100);
     let (mut client, connection) = loop {
         match config.connect(tls.clone()).await {
@@ -155,6 +181,13 @@ async fn prepare(config: &tokio_postgres::Config, tls: &MakeRustlsConnect, at: &
                         reason: db.message().to_owned(),
                     });
                 }
+                // Only a database that is not there (yet), or busy, is waited for; a wrong URL is said at once.
+                if !worth_retrying(&error) {
+                    return Err(ConnectError::Failed {
+                        at: at.to_owned(),
+                        reason: error.to_string(),
+                    });
+                }
                 tracing::warn!(database = %at, %error, retry_in_ms = delay.as_millis() as u64,
                     "PostgreSQL is not reachable yet; retrying");
                 tokio::time::sleep(delay).await;
@@ -162,11 +195,19 @@ async fn prepare(config: &tokio_postgres::Config, tls: &MakeRustlsConnect, at: &
             }
         }
     };
-    let connection = tokio::spawn(connection);
-    let result = migrate(&mut client, at).await;
-    drop(client);
-    let _ = connection.await;
-    result
+    tokio::spawn(connection);
+    let node = migrate(&mut client, at).await?;
+    // This connection stays open for the process's life: it holds the node number's lease.
+    Ok((node, client))
+}
+
+/// Whether a failed connection may work later: nobody listening, a network failure, no host taking writes yet (a
+/// failover), or a database starting up, shutting down or out of connections.
+fn worth_retrying(error: &tokio_postgres::Error) -> bool {
+    if let Some(db) = error.as_db_error() {
+        return matches!(db.code().code(), "57P01" | "57P02" | "57P03" | "53300") || db.code().code().starts_with("08");
+    }
+    std::error::Error::source(error).is_some_and(|cause| cause.is::<std::io::Error>())
 }
 
 /// A TLS failure in one line, with its cause (the certificate's fault, as rustls names it).
@@ -185,6 +226,11 @@ async fn migrate(client: &mut tokio_postgres::Client, at: &str) -> Result<u16, C
         at: at.to_owned(),
         reason: error.to_string(),
     };
+    // Replicas starting together wait here while one of them migrates.
+    client
+        .batch_execute("SET statement_timeout = 0; SET lock_timeout = 0")
+        .await
+        .map_err(|e| failed(&e))?;
     client
         .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
         .await
@@ -222,16 +268,38 @@ async fn migrate(client: &mut tokio_postgres::Client, at: &str) -> Result<u16, C
             "applied a schema migration"
         );
     }
-    let node: i64 = client
-        .query_one("SELECT nextval('replica_nodes')", &[])
-        .await
-        .map_err(|e| failed(&e))?
-        .get(0);
     client
         .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
         .await
         .map_err(|e| failed(&e))?;
-    Ok((node.rem_euclid(1024)) as u16)
+    lease_node(client, at).await
+}
+
+/// A node number no other live process holds: starting from the next of a sequence (so that replicas starting
+/// together try different ones first), the first whose advisory lock this connection gets. The lock lasts as long as
+/// the connection, which the store keeps open.
+async fn lease_node(client: &tokio_postgres::Client, at: &str) -> Result<u16, ConnectError> {
+    let failed = |error: &dyn std::fmt::Display| ConnectError::Migration {
+        at: at.to_owned(),
+        reason: error.to_string(),
+    };
+    let start: i64 = client
+        .query_one("SELECT nextval('replica_nodes')", &[])
+        .await
+        .map_err(|e| failed(&e))?
+        .get(0);
+    for step in 0..NODES {
+        let node = (start + step).rem_euclid(NODES);
+        let leased: bool = client
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&(NODE_LOCKS + node)])
+            .await
+            .map_err(|e| failed(&e))?
+            .get(0);
+        if leased {
+            return Ok(node as u16);
+        }
+    }
+    Err(failed(&format!("all {NODES} node numbers are taken by live replicas")))
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ impl PgStore {
                 authorizations: authorizations::all(&txn).await?,
                 sessions: sessions::all(&txn).await?,
                 audit: audit::all(&txn).await?,
+                audit_next: audit::next_number(&txn).await?,
             };
             txn.commit().await.map_err(db)?;
             Ok(contents)
@@ -63,12 +64,13 @@ impl PgStore {
             for entry in &contents.audit {
                 audit::insert(&txn, entry).await?;
             }
-            // Numbers given from now on come after every number copied.
+            // Numbers given from now on come after every number copied, and every number the source ever gave.
+            let given = i64::try_from(contents.audit_next.saturating_sub(1)).unwrap_or(i64::MAX);
             execute(
                 &txn,
                 "SELECT setval('audit_sequence', GREATEST((SELECT COALESCE(MAX(id), 0) FROM audit), \
-                 (SELECT last_value FROM audit_sequence), 1))",
-                &[],
+                 (SELECT last_value FROM audit_sequence), $1, 1))",
+                &[&given],
             )
             .await?;
             txn.commit().await.map_err(db)?;

@@ -9,8 +9,8 @@ use time::OffsetDateTime;
 
 use crate::{PgStore, authorizations, buckets, orgs, row, sessions, users};
 
-/// Reads for one request. Each goes to the database: a snapshot of this engine is the store itself, so it holds
-/// every write acknowledged before it was taken, on any replica.
+/// Reads for one request. Each goes to the database as it is then: every read holds every write acknowledged
+/// before the snapshot was taken, on any replica, but two reads may see different moments (see [`Snapshot`]).
 struct PgSnapshot(PgStore);
 
 impl Snapshot for PgSnapshot {
@@ -219,10 +219,16 @@ impl Store for PgStore {
         self.import_all(contents)
     }
 
-    /// The database answers, and takes writes: a standby (still in recovery) counts as failing.
+    /// The database answers, and takes writes: a standby (still in recovery) or a read-only database counts as
+    /// failing.
     fn check_health(&self) -> Result<(), StoreError> {
         let in_recovery = self.read(async |client| {
-            let found = row(client, "SELECT pg_is_in_recovery()", &[]).await?;
+            let found = row(
+                client,
+                "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only')::bool",
+                &[],
+            )
+            .await?;
             found
                 .map(|r| r.try_get::<_, bool>(0))
                 .transpose()
@@ -230,7 +236,7 @@ impl Store for PgStore {
         })?;
         match in_recovery {
             Some(false) => Ok(()),
-            _ => Err(StoreError::Unavailable("the database is read-only (a standby)".into())),
+            _ => Err(StoreError::Unavailable("the database is read-only".into())),
         }
     }
 

@@ -62,8 +62,9 @@ struct Inner {
     pool: Pool,
     /// How long one call may take, connection wait included, before it fails as `Unavailable`.
     timeout: Duration,
-    /// This process's number among the replicas (for IDs).
+    /// This process's number among the replicas (for IDs), and the connection whose advisory lock leases it.
     node: u16,
+    _node_lease: tokio_postgres::Client,
     audit_observer: OnceLock<AuditObserver>,
     commit_stats: CommitStats,
 }
@@ -202,7 +203,8 @@ pub(crate) fn json<T: serde::Serialize>(record: &T) -> Result<serde_json::Value,
 
 /// Nanoseconds since the Unix epoch, as stored (`bigint`: good until the year 2262).
 pub(crate) fn nanos(at: time::OffsetDateTime) -> i64 {
-    i64::try_from(at.unix_timestamp_nanos()).unwrap_or(i64::MAX)
+    let nanos = at.unix_timestamp_nanos();
+    i64::try_from(nanos).unwrap_or(if nanos < 0 { i64::MIN } else { i64::MAX })
 }
 
 pub(crate) fn from_nanos(nanos: i64) -> Option<time::OffsetDateTime> {
@@ -269,11 +271,10 @@ pub(crate) fn db(error: tokio_postgres::Error) -> StoreError {
     }
 }
 
+/// Every failure to get a connection is the database's unavailability (its address, credentials or existence
+/// may have changed under us), never a failure of the request.
 fn pool_error(error: deadpool_postgres::PoolError) -> StoreError {
-    match error {
-        deadpool_postgres::PoolError::Backend(error) => db(error),
-        other => StoreError::Unavailable(format!("database connection pool: {other}")),
-    }
+    StoreError::Unavailable(format!("database connection pool: {error}"))
 }
 
 mod engine;

@@ -35,7 +35,12 @@ pub(crate) async fn get(client: &impl GenericClient, id: Id) -> Result<Option<Or
 }
 
 pub(crate) async fn by_name(client: &impl GenericClient, name: &str) -> Result<Option<Org>, StoreError> {
-    let found = row(client, "SELECT record FROM orgs WHERE name = $1", &[&name.as_bytes()]).await?;
+    let found = row(
+        client,
+        "SELECT record FROM orgs WHERE sha256(name) = sha256($1)",
+        &[&name.as_bytes()],
+    )
+    .await?;
     found.map(|r| record(&r, 0)).transpose()
 }
 

@@ -9,8 +9,7 @@ use crate::{execute, json, record, row, rows};
 pub(crate) async fn insert(txn: &Transaction<'_>, key: &TokenHash, session: &Session) -> Result<(), StoreError> {
     execute(
         txn,
-        "INSERT INTO sessions (key_hash, record) VALUES ($1, $2) \
-         ON CONFLICT (key_hash) DO UPDATE SET record = EXCLUDED.record",
+        "INSERT INTO sessions (key_hash, record) VALUES ($1, $2)",
         &[&key.as_bytes().as_slice(), &json(session)?],
     )
     .await?;

@@ -60,6 +60,11 @@ impl PgStore {
         self.block_for(std::time::Duration::from_secs(60), async {
             let pooled = self.client().await?;
             let client = deadpool_postgres::Object::take(pooled);
+            // This wait may be long (another replica applying the seed): not bounded by the call timeout's settings.
+            client
+                .batch_execute("SET statement_timeout = 0; SET lock_timeout = 0")
+                .await
+                .map_err(db)?;
             client
                 .execute("SELECT pg_advisory_lock(hashtext($1))", &[&name])
                 .await

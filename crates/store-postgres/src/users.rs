@@ -23,7 +23,12 @@ pub(crate) async fn get(client: &impl GenericClient, id: Id) -> Result<Option<Us
 }
 
 pub(crate) async fn by_name(client: &impl GenericClient, name: &str) -> Result<Option<User>, StoreError> {
-    let found = row(client, "SELECT record FROM users WHERE name = $1", &[&name.as_bytes()]).await?;
+    let found = row(
+        client,
+        "SELECT record FROM users WHERE sha256(name) = sha256($1)",
+        &[&name.as_bytes()],
+    )
+    .await?;
     found.map(|r| record(&r, 0)).transpose()
 }
 

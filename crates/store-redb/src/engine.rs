@@ -266,6 +266,7 @@ impl RedbStore {
             };
             sessions.push((TokenHash::from_bytes(hash), decode::<Session>(value.value())?));
         }
+        let audit_next = txn.open_table(AUDIT_SEQUENCE)?.get("next")?.map_or(1, |g| g.value());
         let mut audit = Vec::new();
         for entry in txn.open_table(AUDIT)?.iter()? {
             let (_, value) = entry?;
@@ -279,6 +280,7 @@ impl RedbStore {
             authorizations,
             sessions,
             audit,
+            audit_next,
         })
     }
 
@@ -313,7 +315,7 @@ impl RedbStore {
             let mut audit = txn.open_table(AUDIT)?;
             let mut by_time = txn.open_table(AUDIT_BY_TIME)?;
             let mut sequence = txn.open_table(AUDIT_SEQUENCE)?;
-            let mut next = sequence.get("next")?.map_or(1, |g| g.value());
+            let mut next = sequence.get("next")?.map_or(1, |g| g.value()).max(contents.audit_next);
             for entry in &contents.audit {
                 if audit.get(entry.id)?.is_some() {
                     return Err(Error::Failed(format!("audit entry {} exists already", entry.id)));

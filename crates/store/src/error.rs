@@ -43,15 +43,3 @@ pub enum StoreError {
     #[error("storage: {0}")]
     Failed(String),
 }
-
-impl StoreError {
-    /// The same failure again, for each other write of a batch that failed together.
-    pub fn replicate(&self) -> StoreError {
-        match self {
-            StoreError::AlreadyOpen => StoreError::AlreadyOpen,
-            StoreError::Conflict(conflict) => StoreError::Conflict(*conflict),
-            StoreError::Unavailable(reason) => StoreError::Unavailable(reason.clone()),
-            other => StoreError::Failed(other.to_string()),
-        }
-    }
-}

@@ -131,6 +131,9 @@ pub struct Contents {
     /// `(SHA-256 of the session key, session)`.
     pub sessions: Vec<(TokenHash, Session)>,
     pub audit: Vec<AuditEntry>,
+    /// The number the next audit entry gets: above every number ever given, also those retention removed, so that
+    /// numbers are never reused after a copy either.
+    pub audit_next: u64,
 }
 
 impl Contents {
@@ -166,8 +169,9 @@ impl ContentCounts {
     }
 }
 
-/// A consistent read-only view for one request: every read through it sees the same writes (at least every write
-/// acknowledged before it was taken).
+/// The reads of one request. Every read through it sees at least every write acknowledged before it was taken.
+/// redb's is one read transaction (all reads see the same moment); PostgreSQL's reads the database as it is at each
+/// read, so two reads may see moments apart.
 pub trait Snapshot: Send + Sync {
     /// An authorization with its last use.
     fn authorization(&self, id: Id) -> Result<Option<Authorization>, StoreError>;
@@ -346,8 +350,8 @@ pub trait Store: Send + Sync + 'static {
     /// Write transactions committed (or whose commit failed) by this process, and their commit times.
     fn commit_stats(&self) -> CommitSnapshot;
 
-    /// A number for this process that no other process sharing the store holds now, for IDs that must not
-    /// collide among replicas (see the service's ID generator). `0` for an engine only one process can open.
+    /// A number below 1024 for this process that no other live process sharing the store holds, for IDs that must
+    /// not collide among replicas (see the service's ID generator). `0` for an engine only one process can open.
     fn node_id(&self) -> u16 {
         0
     }
