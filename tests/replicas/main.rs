@@ -975,3 +975,84 @@ fn sigterm_while_waiting_for_the_database_stops_at_once() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// A temp dir with a tmpfs of `size` mounted on it (root only), for a database that runs out of space.
+fn tmpfs(size: &str) -> Option<tempfile::TempDir> {
+    let dir = tempfile::tempdir().unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+        .arg(dir.path())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("SKIPPED: cannot mount a tmpfs here (not root?)");
+        return None;
+    }
+    Some(dir)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_disk_under_the_database_refuses_writes_with_503_keeps_reads_and_recovers() {
+    let Some(mount) = tmpfs("160m") else { return };
+    let path = mount.path().to_owned();
+    let Some(cluster) = Cluster::start_with(None, mount, "") else {
+        let _ = Command::new("umount").arg("-l").arg(&path).status();
+        return;
+    };
+    let url = cluster.database("authz");
+    let dir = tempfile::tempdir().unwrap();
+    let (server, _) = start_one(&url, dir.path(), &[]);
+    let client = Client::new();
+    let org = org_id(&client, &server).await;
+    let created: Value = create_token(&client, &server, &org, "before")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = created["token"].as_str().unwrap().to_owned();
+
+    // Fill what is left of the disk.
+    let filler = path.join("filler");
+    let _ = Command::new("dd")
+        .args(["if=/dev/zero", "bs=1M", "status=none"])
+        .arg(format!("of={}", filler.display()))
+        .status();
+    let (mut refused, mut made) = (0, 0);
+    for n in 0..400 {
+        let description = format!("while full {n} {}", "x".repeat(2000));
+        let response = create_token(&client, &server, &org, &description).await.unwrap();
+        match response.status().as_u16() {
+            201 => made += 1,
+            503 => refused += 1,
+            other => panic!("a write on a full disk got {other}: {}", response.text().await.unwrap()),
+        }
+        if refused >= 3 {
+            break;
+        }
+    }
+    println!("full disk: {made} writes fitted, then {refused} refused with 503");
+    assert!(refused > 0, "the disk never filled");
+    // Reads go on.
+    let (status, _) = get(&client, server.url("/api/v2/buckets"), &token).await;
+    assert_eq!(status, 200, "a token check on a full disk");
+    // Room again: writes come back without a restart.
+    std::fs::remove_file(&filler).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let response = create_token(&client, &server, &org, "after").await.unwrap();
+        if response.status().as_u16() == 201 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "writes did not come back: {}",
+            response.status()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    drop(server);
+    drop(cluster);
+    // The cluster's files went with it; the mount goes last.
+    let _ = Command::new("umount").arg("-l").arg(&path).status();
+}
