@@ -815,6 +815,23 @@ async fn served_again(client: &Client, server: &Process, token: &str, within: Du
     }
 }
 
+/// Creates until one answers 201, for at most `within`.
+async fn written_again(client: &Client, server: &Process, org: &str, description: &str, within: Duration) {
+    let started = Instant::now();
+    loop {
+        let response = create_token(client, server, org, description).await.unwrap();
+        if response.status().as_u16() == 201 {
+            return;
+        }
+        assert!(
+            started.elapsed() < within,
+            "writes did not come back: {}",
+            response.status()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_paused_database_gets_503_within_the_call_timeout_and_the_pool_recovers_when_it_resumes() {
     let dir = tempfile::tempdir().unwrap();
@@ -932,19 +949,7 @@ async fn a_read_only_database_refuses_writes_with_503_and_keeps_serving_reads() 
     let (status, list) = get(&client, server.url("/api/v2/authorizations"), OPERATOR_TOKEN).await;
     assert_eq!(status, 200, "reads go on: {list}");
     read_only(false);
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let created = create_token(&client, &server, &org, "writable again").await.unwrap();
-        if created.status().as_u16() == 201 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "writes did not come back: {}",
-            created.status()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    written_again(&client, &server, &org, "writable again", Duration::from_secs(5)).await;
 }
 
 #[test]
@@ -1038,19 +1043,7 @@ async fn a_full_disk_under_the_database_refuses_writes_with_503_keeps_reads_and_
     assert_eq!(status, 200, "a token check on a full disk");
     // Room again: writes come back without a restart.
     std::fs::remove_file(&filler).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let response = create_token(&client, &server, &org, "after").await.unwrap();
-        if response.status().as_u16() == 201 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "writes did not come back: {}",
-            response.status()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    written_again(&client, &server, &org, "after", Duration::from_secs(10)).await;
     drop(server);
     drop(cluster);
     // The cluster's files went with it; the mount goes last.

@@ -6,18 +6,16 @@ use model::AuditEntry;
 use store::{AuditFilter, StoreError};
 use time::OffsetDateTime;
 
-use crate::{PgStore, execute, json, nanos, record, row, rows};
+use crate::{PgStore, execute, json, nanos, record, row, rows, scalar};
 
 /// Rows fetched per round trip while paging with filters the database does not apply.
 const PAGE_BATCH: i64 = 500;
 
 /// Appends `entry` with the next sequence number; returns it as stored.
 pub(crate) async fn append(txn: &Transaction<'_>, entry: &AuditEntry) -> Result<AuditEntry, StoreError> {
-    let next = row(txn, "SELECT nextval('audit_sequence')", &[]).await?;
-    let id: i64 = next
-        .ok_or_else(|| StoreError::Failed("the audit sequence gave no number".into()))?
-        .try_get(0)
-        .map_err(|e| StoreError::Encoding(e.to_string()))?;
+    let id: i64 = scalar(txn, "SELECT nextval('audit_sequence')", &[])
+        .await?
+        .ok_or_else(|| StoreError::Failed("the audit sequence gave no number".into()))?;
     let mut stored = entry.clone();
     stored.id = u64::try_from(id).map_err(|_| StoreError::Encoding(format!("audit number {id}")))?;
     insert(txn, &stored).await?;
@@ -38,14 +36,13 @@ pub(crate) async fn insert(txn: &Transaction<'_>, entry: &AuditEntry) -> Result<
 
 /// The number `nextval` gives next.
 pub(crate) async fn next_number(client: &impl GenericClient) -> Result<u64, StoreError> {
-    let found = row(
+    let next: i64 = scalar(
         client,
         "SELECT last_value + CASE WHEN is_called THEN 1 ELSE 0 END FROM audit_sequence",
         &[],
     )
     .await?
     .ok_or_else(|| StoreError::Failed("the audit sequence is missing".into()))?;
-    let next: i64 = found.try_get(0).map_err(|e| StoreError::Encoding(e.to_string()))?;
     Ok(u64::try_from(next).unwrap_or(1))
 }
 

@@ -6,7 +6,7 @@ use model::{AuditEntry, Authorization, Id, TokenHash, User};
 use store::{AuthorizationFilter, Change, StoreError};
 use time::OffsetDateTime;
 
-use crate::{PgStore, execute, from_nanos, json, key, nanos, record, row, rows};
+use crate::{PgStore, execute, from_nanos, json, key, nanos, record, row, rows, scalar};
 
 /// Rows fetched per round trip while scanning with a filter the database cannot apply.
 const SCAN_BATCH: i64 = 500;
@@ -195,17 +195,13 @@ impl PgStore {
 
     pub(crate) fn forget_plaintexts(&self) -> Result<usize, StoreError> {
         // Only read when there is nothing to do: a start on a read-only database must not fail here.
-        let any = self.read(async |client| {
-            let found = row(
+        let any: Option<bool> = self.read(async |client| {
+            scalar(
                 client,
                 "SELECT EXISTS (SELECT 1 FROM authorizations WHERE has_plaintext)",
                 &[],
             )
-            .await?;
-            found
-                .map(|r| r.try_get::<_, bool>(0))
-                .transpose()
-                .map_err(|e| StoreError::Encoding(e.to_string()))
+            .await
         })?;
         if any != Some(true) {
             return Ok(0);

@@ -7,7 +7,7 @@ use store::{
 };
 use time::OffsetDateTime;
 
-use crate::{PgStore, authorizations, buckets, orgs, row, sessions, users};
+use crate::{PgStore, authorizations, buckets, orgs, row, scalar, sessions, users};
 
 /// Reads for one request. Each goes to the database as it is then: every read holds every write acknowledged
 /// before the snapshot was taken, on any replica, but two reads may see different moments (see [`Snapshot`]).
@@ -222,17 +222,13 @@ impl Store for PgStore {
     /// The database answers, and takes writes: a standby (still in recovery) or a read-only database counts as
     /// failing.
     fn check_health(&self) -> Result<(), StoreError> {
-        let in_recovery = self.read(async |client| {
-            let found = row(
+        let in_recovery: Option<bool> = self.read(async |client| {
+            scalar(
                 client,
                 "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only')::bool",
                 &[],
             )
-            .await?;
-            found
-                .map(|r| r.try_get::<_, bool>(0))
-                .transpose()
-                .map_err(|e| StoreError::Encoding(e.to_string()))
+            .await
         })?;
         match in_recovery {
             Some(false) => Ok(()),
@@ -266,13 +262,8 @@ impl Store for PgStore {
 
     /// The database's size on disk, as PostgreSQL counts it (`pg_database_size`).
     fn file_bytes(&self) -> Option<u64> {
-        let size = self.read(async |client| {
-            let found = row(client, "SELECT pg_database_size(current_database())", &[]).await?;
-            found
-                .map(|r| r.try_get::<_, i64>(0))
-                .transpose()
-                .map_err(|e| StoreError::Encoding(e.to_string()))
-        });
+        let size: Result<Option<i64>, StoreError> =
+            self.read(async |client| scalar(client, "SELECT pg_database_size(current_database())", &[]).await);
         size.ok().flatten().and_then(|bytes| u64::try_from(bytes).ok())
     }
 

@@ -231,6 +231,19 @@ pub(crate) async fn row(
     client.query_opt(&statement, params).await.map_err(db)
 }
 
+/// The first column of the one row of a statement, if there is a row.
+pub(crate) async fn scalar<T: for<'a> tokio_postgres::types::FromSql<'a>>(
+    client: &impl GenericClient,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Option<T>, StoreError> {
+    row(client, sql, params)
+        .await?
+        .map(|found| found.try_get::<_, T>(0))
+        .transpose()
+        .map_err(|e| StoreError::Encoding(e.to_string()))
+}
+
 /// How many rows a statement changed.
 pub(crate) async fn execute(
     client: &impl GenericClient,

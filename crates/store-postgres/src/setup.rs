@@ -5,7 +5,7 @@ use model::AuditEntry;
 use store::{Conflict, ExclusiveGuard, Role, SetupRecords, StoreError};
 
 use crate::connect::SETUP_LOCK;
-use crate::{PgStore, authorizations, buckets, db, execute, orgs, row, users};
+use crate::{PgStore, authorizations, buckets, db, execute, orgs, scalar, users};
 
 /// The session-level advisory lock behind [`store::Store::exclusive`]: the connection that holds it leaves the
 /// pool with it, and closing that connection (when the guard is dropped, which aborts its task, or when the process dies) lets go.
@@ -13,35 +13,19 @@ struct Exclusive {
     _client: deadpool_postgres::ClientWrapper,
 }
 
+/// True while there is no user and no org: setup may run.
+const NOTHING_SET_UP: &str = "SELECT NOT EXISTS (SELECT 1 FROM users) AND NOT EXISTS (SELECT 1 FROM orgs)";
+
 impl PgStore {
     pub(crate) fn nothing_set_up(&self) -> Result<bool, StoreError> {
-        self.read(async |client| {
-            let found = row(
-                client,
-                "SELECT NOT EXISTS (SELECT 1 FROM users) AND NOT EXISTS (SELECT 1 FROM orgs)",
-                &[],
-            )
-            .await?;
-            found
-                .map(|r| r.try_get::<_, bool>(0))
-                .transpose()
-                .map_err(|e| StoreError::Encoding(e.to_string()))
-                .map(|empty| empty.unwrap_or(false))
-        })
+        let empty: Option<bool> = self.read(async |client| scalar(client, NOTHING_SET_UP, &[]).await)?;
+        Ok(empty == Some(true))
     }
 
     pub(crate) fn set_up(&self, records: &SetupRecords, audit: Option<&AuditEntry>) -> Result<(), StoreError> {
         self.write(audit, async |txn| {
             execute(txn, "SELECT pg_advisory_xact_lock($1)", &[&SETUP_LOCK]).await?;
-            let empty = row(
-                txn,
-                "SELECT NOT EXISTS (SELECT 1 FROM users) AND NOT EXISTS (SELECT 1 FROM orgs)",
-                &[],
-            )
-            .await?
-            .map(|r| r.try_get::<_, bool>(0))
-            .transpose()
-            .map_err(|e| StoreError::Encoding(e.to_string()))?;
+            let empty: Option<bool> = scalar(txn, NOTHING_SET_UP, &[]).await?;
             if empty != Some(true) {
                 return Err(StoreError::Conflict(Conflict::AlreadySetUp));
             }
