@@ -103,17 +103,24 @@ impl App {
 /// The engine the flags ask for: PostgreSQL with `--postgres-url`, else a redb file (or redb in memory).
 async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
     if let Some(url) = &config.postgres_url {
-        // One call must end before the request that makes it, or the request timeout cannot be kept.
-        if config.postgres_timeout.is_zero() || config.postgres_timeout >= config.http_request_timeout {
-            return Err(StartError::InvalidConfig(format!(
-                "--postgres-timeout ({:?}) must be above zero and below --http-request-timeout ({:?})",
-                config.postgres_timeout, config.http_request_timeout
-            )));
+        if config.postgres_timeout.is_zero() {
+            return Err(StartError::InvalidConfig(
+                "--postgres-timeout must be above zero".into(),
+            ));
+        }
+        // One call must end well before the request that makes it, or the request timeout cannot be kept.
+        let mut timeout = config.postgres_timeout;
+        if timeout > config.http_request_timeout / 2 {
+            timeout = config.http_request_timeout / 2;
+            tracing::info!(
+                postgres_timeout_ms = timeout.as_millis() as u64,
+                "--postgres-timeout lowered to half of --http-request-timeout"
+            );
         }
         let options = store_postgres::Options {
             url: url.expose().to_owned(),
             pool_size: usize::from(config.postgres_pool_size),
-            timeout: config.postgres_timeout,
+            timeout,
         };
         // Connecting waits (and retries) on the network: off the async workers.
         let connected = tokio::task::spawn_blocking(move || store_postgres::PgStore::connect(&options))
