@@ -28,6 +28,7 @@
 #                              sometimes dies with an internal KeyError in lambda_sources)
 #   CONFORMANCE_HASHED_TOKENS  true (default, InfluxDB 2.9 behaviour) or false (2.7: GET/list show tokens)
 #   CONFORMANCE_REPORT_DIR     keep the JUnit report, schemathesis config and server log here
+#   CONFORMANCE_REQUIRE_SUCCESS_REACHED  1 (default): fail unless every core operation's success status was reached
 #   OFFICIAL_SPEC              InfluxDB's spec (default: ../shared/reference/influxdb-oss-openapi.yml)
 # The last line printed is "N passed, N failed" (one count per stage).
 set -uo pipefail
@@ -378,7 +379,11 @@ if [[ -n "${SCHEMATHESIS_MAX_TIME:-}" ]]; then TIME_ARGS=(--max-time "$SCHEMATHE
 CHECKS="not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance"
 # Contract rules the spec cannot express (tests/conformance/influx_checks.py).
 CHECKS="$CHECKS,influx_build_headers,influx_error_header,influx_empty_204,influx_token_exposure,influx_session_cookie"
-CHECKS="$CHECKS,influx_token_extensions,influx_metrics_format,influx_reached_success"
+CHECKS="$CHECKS,influx_token_extensions,influx_metrics_format"
+# Whether the run reached every core operation's success status: a property of the exploration (random), which
+# one pass proves; a second pass on another engine (CONFORMANCE_REQUIRE_SUCCESS_REACHED=0) checks every answer
+# it gets without asking for that again.
+if [[ "${CONFORMANCE_REQUIRE_SUCCESS_REACHED:-1}" == 1 ]]; then CHECKS="$CHECKS,influx_reached_success"; fi
 export SCHEMATHESIS_HOOKS="$ROOT/tests/conformance/influx_checks.py"
 export INFLUX_CONFORMANCE_HASHED_TOKENS="$HASHED_TOKENS"
 export INFLUX_CONFORMANCE_PROTECTED_IDS="$AUTH_ID,$USER_ID,$ORG_ID,$BUCKET_ID"
