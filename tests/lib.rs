@@ -22,6 +22,17 @@ pub const PASSWORD: &str = "password123";
 pub const ORG: &str = "my-org";
 pub const BUCKET: &str = "my-bucket";
 
+/// `DOCKER_INFLUXDB_INIT_*` for a binary set up like [`TestApp::spawn`]: user [`USERNAME`], org [`ORG`], bucket
+/// [`BUCKET`], operator token [`OPERATOR_TOKEN`].
+pub const SETUP_ENV: [(&str, &str); 6] = [
+    ("DOCKER_INFLUXDB_INIT_MODE", "setup"),
+    ("DOCKER_INFLUXDB_INIT_USERNAME", USERNAME),
+    ("DOCKER_INFLUXDB_INIT_PASSWORD", PASSWORD),
+    ("DOCKER_INFLUXDB_INIT_ORG", ORG),
+    ("DOCKER_INFLUXDB_INIT_BUCKET", BUCKET),
+    ("DOCKER_INFLUXDB_INIT_ADMIN_TOKEN", OPERATOR_TOKEN),
+];
+
 /// Serve options the tests vary.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use reqwest::{Client, Method};
 use serde_json::{Value, json};
 use tempfile::TempDir;
-use tests::{BUCKET, OPERATOR_TOKEN, ORG, PASSWORD, Process, USERNAME, free_port};
+use tests::{OPERATOR_TOKEN, ORG, Process, SETUP_ENV, free_port};
 
 /// Every node runs with these: a commit is acknowledged once the standby has it too.
 const SYNCHRONOUS: &str = "-c synchronous_standby_names='*' -c synchronous_commit=on";
@@ -307,17 +307,12 @@ async fn failovers_under_load_lose_no_acknowledged_change_and_accept_no_revoked_
     let url = pair.url();
     let dir = tempfile::tempdir().unwrap();
     let init = |log: PathBuf| {
-        let envs = [
+        let mut envs = vec![
             ("INFLUX_AUTHZ_POSTGRES_URL", url.as_str()),
             ("INFLUX_AUTHZ_POSTGRES_TIMEOUT", "1s"),
-            ("DOCKER_INFLUXDB_INIT_MODE", "setup"),
-            ("DOCKER_INFLUXDB_INIT_USERNAME", USERNAME),
-            ("DOCKER_INFLUXDB_INIT_PASSWORD", PASSWORD),
-            ("DOCKER_INFLUXDB_INIT_ORG", ORG),
-            ("DOCKER_INFLUXDB_INIT_BUCKET", BUCKET),
-            ("DOCKER_INFLUXDB_INIT_ADMIN_TOKEN", OPERATOR_TOKEN),
             ("INFLUXD_LOG_LEVEL", "warn"),
         ];
+        envs.extend_from_slice(&SETUP_ENV);
         Process::start(&["serve"], &envs, &log)
     };
     let replicas = [init(dir.path().join("a.log")), init(dir.path().join("b.log"))];

@@ -254,15 +254,21 @@ fn no_request_started_after_a_revocation_is_accepted() {
     race(&[server], "revocation under load", None, DEFAULT_REVOCATIONS);
 }
 
+/// Three servers on one database of a cluster of their own (`None` when PostgreSQL is not installed).
+fn three_replicas() -> Option<(tests::pg::Cluster, Vec<Server>)> {
+    let cluster = tests::pg::Cluster::start()?;
+    let url = cluster.database("authz");
+    let servers = (0..3).map(|_| Server::start_on(Some(url.clone()))).collect();
+    Some((cluster, servers))
+}
+
 /// Three replicas on one PostgreSQL database: tokens are created and revoked through the first, and used through
 /// the other two.
 #[test]
 fn no_replica_accepts_a_token_after_another_replica_revoked_it() {
-    let Some(cluster) = tests::pg::Cluster::start() else {
+    let Some((_cluster, servers)) = three_replicas() else {
         return;
     };
-    let url = cluster.database("authz");
-    let servers: Vec<Server> = (0..3).map(|_| Server::start_on(Some(url.clone()))).collect();
     race(
         &servers,
         "revocation across 3 replicas on PostgreSQL",
@@ -275,11 +281,9 @@ fn no_replica_accepts_a_token_after_another_replica_revoked_it() {
 /// users go on through the other, and nothing is accepted after a revocation either way.
 #[test]
 fn a_replica_killed_in_the_middle_of_the_race_changes_nothing() {
-    let Some(cluster) = tests::pg::Cluster::start() else {
+    let Some((_cluster, servers)) = three_replicas() else {
         return;
     };
-    let url = cluster.database("authz");
-    let servers: Vec<Server> = (0..3).map(|_| Server::start_on(Some(url.clone()))).collect();
     race(
         &servers,
         "revocation across 3 replicas, one killed midway",

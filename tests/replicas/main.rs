@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use reqwest::Client;
 use serde_json::{Value, json};
 use tests::pg::Cluster;
-use tests::{BUCKET, OPERATOR_TOKEN, ORG, PASSWORD, Process, USERNAME, binary, free_port};
+use tests::{BUCKET, OPERATOR_TOKEN, ORG, PASSWORD, Process, SETUP_ENV, USERNAME, binary, free_port};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -35,12 +35,7 @@ fn start_together_with(url: &str, dir: &Path, args: &[&str]) -> Vec<Process> {
                 .args(args)
                 .env("INFLUX_AUTHZ_POSTGRES_URL", url)
                 .env("INFLUXD_HTTP_BIND_ADDRESS", format!("127.0.0.1:{port}"))
-                .env("DOCKER_INFLUXDB_INIT_MODE", "setup")
-                .env("DOCKER_INFLUXDB_INIT_USERNAME", USERNAME)
-                .env("DOCKER_INFLUXDB_INIT_PASSWORD", PASSWORD)
-                .env("DOCKER_INFLUXDB_INIT_ORG", ORG)
-                .env("DOCKER_INFLUXDB_INIT_BUCKET", BUCKET)
-                .env("DOCKER_INFLUXDB_INIT_ADMIN_TOKEN", OPERATOR_TOKEN)
+                .envs(SETUP_ENV)
                 .stdout(std::process::Stdio::null())
                 .stderr(log)
                 .spawn()
@@ -300,13 +295,8 @@ fn start_one(url: &str, dir: &Path, extra: &[(&str, &str)]) -> (Process, std::pa
     let mut envs = vec![
         ("INFLUX_AUTHZ_POSTGRES_URL", url),
         ("INFLUX_AUTHZ_POSTGRES_TIMEOUT", "1s"),
-        ("DOCKER_INFLUXDB_INIT_MODE", "setup"),
-        ("DOCKER_INFLUXDB_INIT_USERNAME", USERNAME),
-        ("DOCKER_INFLUXDB_INIT_PASSWORD", PASSWORD),
-        ("DOCKER_INFLUXDB_INIT_ORG", ORG),
-        ("DOCKER_INFLUXDB_INIT_BUCKET", BUCKET),
-        ("DOCKER_INFLUXDB_INIT_ADMIN_TOKEN", OPERATOR_TOKEN),
     ];
+    envs.extend_from_slice(&SETUP_ENV);
     envs.extend_from_slice(extra);
     (Process::start(&["serve"], &envs, &log), log)
 }
@@ -569,14 +559,7 @@ async fn migrate_copies_a_redb_file_to_postgres_and_back_and_the_same_credential
     let Some((_cluster, url)) = cluster() else { return };
     let dir = tempfile::tempdir().unwrap();
     let source = dir.path().join("source.redb");
-    let init = [
-        ("DOCKER_INFLUXDB_INIT_MODE", "setup"),
-        ("DOCKER_INFLUXDB_INIT_USERNAME", USERNAME),
-        ("DOCKER_INFLUXDB_INIT_PASSWORD", PASSWORD),
-        ("DOCKER_INFLUXDB_INIT_ORG", ORG),
-        ("DOCKER_INFLUXDB_INIT_BUCKET", BUCKET),
-        ("DOCKER_INFLUXDB_INIT_ADMIN_TOKEN", OPERATOR_TOKEN),
-    ];
+    let init = SETUP_ENV;
     let client = Client::new();
 
     // A redb server with some of everything: a token (used, so it has a last use), a user with a password, a
