@@ -12,8 +12,9 @@
 //! - `guard`: request limits, and counting (optionally rate-limiting) failed authentications.
 //! - `metrics`: the counters and histograms of `GET /metrics` (requests by route and status, latency,
 //!   authentication outcomes) and the one place that writes the Prometheus text.
+//! - `routes/legacy`: `/private/legacy/authorizations`, InfluxDB's v1 authorizations.
 //! - `routes/ui`: the embedded API Tokens page at `/`.
-//! - `routes/authz_check`: `/api/v2/authz/check` for reverse proxies (an extension), and [`request_token`], the
+//! - `routes/authz_check`: `/api/v2/authz/check` for reverse proxies (an extension), and [`request_credentials`], the
 //!   credential forms it reads (also used by the `authz-layer` crate).
 //! - `routes/audit`: `GET /api/v2/audit` (an extension), and the failed-authentication entry the middleware
 //!   records for a refused request.
@@ -37,7 +38,7 @@ use tower_http::normalize_path::NormalizePathLayer;
 pub use error::{ApiError, ErrorCode};
 pub use guard::{AuthFailures, RequestLimits};
 pub use metrics::Metrics;
-pub use routes::authz_check::{PERMISSION_HEADER, request_token};
+pub use routes::authz_check::{PERMISSION_HEADER, request_credentials};
 
 /// The InfluxDB version we answer as.
 pub const INFLUXDB_VERSION: &str = "v2.7.11";
@@ -60,6 +61,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::setup::routes())
         .merge(routes::session::routes())
         .merge(routes::authorizations::routes())
+        .merge(routes::legacy::routes())
         .merge(routes::authz_check::routes())
         .merge(routes::audit::routes())
         .merge(routes::tenants::routes())

@@ -368,10 +368,12 @@ pub(crate) enum Credential {
     Password,
     /// Nothing usable.
     None,
+    /// A v1 user name and password at the check endpoint (`?u=&p=`, `Token user:password`, Basic).
+    V1,
 }
 
 impl Credential {
-    const ALL: [Self; 4] = [Self::Token, Self::Session, Self::Password, Self::None];
+    const ALL: [Self; 5] = [Self::Token, Self::Session, Self::Password, Self::None, Self::V1];
 
     fn label(self) -> &'static str {
         match self {
@@ -379,6 +381,7 @@ impl Credential {
             Self::Session => "session",
             Self::Password => "password",
             Self::None => "none",
+            Self::V1 => "v1",
         }
     }
 
@@ -389,6 +392,8 @@ impl Credential {
             // An expired session is deleted and answered as unknown.
             Self::Session | Self::Password => outcome != Outcome::Expired,
             Self::None => matches!(outcome, Outcome::Unknown | Outcome::RateLimited),
+            // Every v1 refusal is one answer, `Unauthorized`.
+            Self::V1 => !matches!(outcome, Outcome::Expired | Outcome::InactiveUser),
         }
     }
 }
@@ -422,7 +427,7 @@ impl Outcome {
     fn of<T>(result: &Result<T, AuthenticationError>) -> Self {
         match result {
             Ok(_) => Self::Success,
-            Err(AuthenticationError::UnknownToken) => Self::Unknown,
+            Err(AuthenticationError::UnknownToken | AuthenticationError::V1Refused(_)) => Self::Unknown,
             Err(AuthenticationError::Expired) => Self::Expired,
             Err(AuthenticationError::InactiveUser) => Self::InactiveUser,
             Err(AuthenticationError::Service(_)) => Self::Error,

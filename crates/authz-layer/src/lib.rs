@@ -1,11 +1,14 @@
 //! `authz-layer`: influx-authz as a library guard for another axum (or any tower) service. [`RequirePermission`]
-//! is a tower [`Layer`]; each request it wraps must carry an InfluxDB token (the forms of
-//! [`api::request_token`]: `Authorization: Token|Bearer <t>`, `Authorization: Basic base64(user:token)`, or
-//! `?u=&p=<token>`) that holds every permission asked for. The decision is [`service::Service::check_access`],
+//! is a tower [`Layer`]; each request it wraps must carry InfluxDB credentials (the forms of
+//! [`api::request_credentials`], in InfluxDB's order: `?u=<user>&p=<password>`, `Authorization: Token <user>:<password>`,
+//! `Token|Bearer <t>`, `Basic base64(user:password)`) whose authorization holds every permission asked for. A user
+//! name and password is a v1 authorization's, or any name with a v2 token as the password. The decision is [`service::Service::check_access`],
 //! the same one the `/api/v2/authz/check` endpoint makes for reverse proxies:
 //!
 //! - allowed: the [`service::Caller`] is put into the request's extensions and the inner service runs;
 //! - no, unknown, deleted or expired token: 401; user inactive: 403; token inactive: 401 `token is inactive`;
+//!   v1 credentials refused (wrong password, unknown name, inactive or deleted authorization or user): 401
+//!   `Unauthorized`;
 //!   a permission not held: 403 `<permission> is unauthorized`; all with InfluxDB's JSON error body, written
 //!   by [`api::ApiError`] (this crate writes no error body of its own).
 //!
@@ -124,8 +127,8 @@ where
                 Ok(required) => required,
                 Err(error) => return Ok(error.into_response()),
             };
-            let decision = match api::request_token(&parts.headers, parts.uri.query()) {
-                Some(token) => guard.service.check_access(token, &required).await,
+            let decision = match api::request_credentials(&parts.headers, parts.uri.query()) {
+                Some(credentials) => guard.service.check_access(credentials, &required).await,
                 None => Err(AuthenticationError::UnknownToken),
             };
             match decision {

@@ -105,6 +105,7 @@ fn load(
             updated_at: created,
             expires_at,
             last_used_at: None,
+            v1: None,
         })
     });
     let written = store.bulk_load_authorizations(records, PER_TRANSACTION).map_err(err)?;

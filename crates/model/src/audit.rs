@@ -45,6 +45,10 @@ actions! {
     AuthorizationCreate => "authorization.create",
     AuthorizationUpdate => "authorization.update",
     AuthorizationDelete => "authorization.delete",
+    V1AuthorizationCreate => "v1_authorization.create",
+    V1AuthorizationUpdate => "v1_authorization.update",
+    V1AuthorizationDelete => "v1_authorization.delete",
+    V1AuthorizationPassword => "v1_authorization.password",
     UserCreate => "user.create",
     UserUpdate => "user.update",
     UserDelete => "user.delete",
@@ -102,6 +106,8 @@ pub enum CredentialKind {
     Server,
     /// The `--seed` file, applied at start.
     Seed,
+    /// A v1 user name and password (`?u=&p=`, `Token user:password` or Basic, where v1 credentials are taken).
+    V1,
 }
 
 impl CredentialKind {
@@ -113,6 +119,7 @@ impl CredentialKind {
             CredentialKind::None => "none",
             CredentialKind::Server => "server",
             CredentialKind::Seed => "seed",
+            CredentialKind::V1 => "v1",
         }
     }
 }

@@ -25,5 +25,5 @@ mod fuzz_tests;
 pub use audit::{AuditAction, AuditActor, AuditChanges, AuditEntry, AuditTarget, CredentialKind, Outcome};
 pub use id::{Id, IdError};
 pub use permission::{Action, Permission, PermissionParseError, Resource, ResourceType};
-pub use record::{Authorization, Bucket, BucketKind, Org, Session, Status, User};
+pub use record::{Authorization, Bucket, BucketKind, Org, Session, Status, User, V1Credentials};
 pub use token::{Token, TokenHash};

@@ -58,9 +58,28 @@ pub struct Authorization {
     /// every few seconds) and fills it in on reads; it is never part of the stored record.
     #[serde(default, with = "time::serde::rfc3339::option", skip_serializing)]
     pub last_used_at: Option<OffsetDateTime>,
+    /// Set on a v1 authorization (InfluxDB's `/private/legacy/authorizations`, for 1.x clients): its user name and
+    /// password. Such a record has no token: `hashed_token` is [`TokenHash::of_v1_username`] of the name, so the
+    /// same unique index keeps v1 names unique and apart from v2 tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub v1: Option<V1Credentials>,
+}
+
+/// The credentials of a v1 authorization: a user name (InfluxDB calls it the v1 authorization's `token`; it is not
+/// secret) and, once set, a password hash (a PHC string from the same slow hash as user passwords).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct V1Credentials {
+    pub username: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_hash: Option<String>,
 }
 
 impl Authorization {
+    /// Whether this is a v1 (legacy) authorization rather than a v2 API token.
+    pub fn is_v1(&self) -> bool {
+        self.v1.is_some()
+    }
+
     pub fn is_active(&self) -> bool {
         self.status == Status::Active
     }

@@ -46,6 +46,16 @@ impl TokenHash {
         Self(Sha256::digest(secret).into())
     }
 
+    /// The index key of a v1 authorization's user name. The first byte hashed is `0xFF`, which never starts a UTF-8
+    /// string, so no v2 token (always text) hashes to the key of a v1 name: the two kinds share one unique index
+    /// without colliding.
+    pub fn of_v1_username(name: &str) -> Self {
+        let mut hasher = Sha256::new();
+        hasher.update([0xFF]);
+        hasher.update(name.as_bytes());
+        Self(hasher.finalize().into())
+    }
+
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
         Self(bytes)
     }
@@ -99,6 +109,14 @@ mod tests {
         let token = Token::new("super-secret");
         assert_eq!(format!("{token:?}"), "Token(***)");
         assert!(!format!("{:?}", token.hash()).contains("super"));
+    }
+
+    #[test]
+    fn v1_names_and_v2_tokens_never_share_a_key() {
+        let name = TokenHash::of_v1_username("telegraf");
+        assert!(!name.matches(&Token::new("telegraf").hash()));
+        assert!(!name.matches(&Token::new("\u{ff}telegraf").hash()));
+        assert!(name.matches(&TokenHash::of_v1_username("telegraf")));
     }
 
     #[test]

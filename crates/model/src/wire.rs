@@ -124,6 +124,24 @@ pub struct AuthorizationPostRequest {
     pub token: Option<String>,
 }
 
+/// Body of `POST /private/legacy/authorizations`: a v1 authorization. `token` is its v1 user name (required);
+/// the password is set afterwards (`POST /private/legacy/authorizations/{id}/password`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct V1AuthorizationPostRequest {
+    #[serde(default)]
+    pub token: Option<String>,
+    #[serde(rename = "orgID", default)]
+    pub org_id: Option<Id>,
+    #[serde(rename = "userID", default)]
+    pub user_id: Option<Id>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub permissions: Option<Vec<PermissionRequest>>,
+}
+
 /// Body of `PATCH /api/v2/authorizations/{id}`. Only `status` and `description`; a `null` means "leave as is".
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AuthorizationUpdateRequest {

@@ -1,18 +1,23 @@
 //! The access decision for other services: may this token do all of these things? Used by the check endpoint
 //! for reverse proxies (`/api/v2/authz/check`) and by the tower layer (`authz-layer`), so both decide the same way.
 
-use model::{Id, Permission, Token};
+use model::{Id, Permission};
 
-use crate::{AuthenticationError, Caller, Credential, Service, ServiceError};
+use crate::{AuthenticationError, Caller, Credential, Credentials, Service, ServiceError};
 
 impl Service {
-    /// Authenticates `token` exactly as every API request is (unknown, deleted or expired: 401; user inactive:
-    /// 403), then requires an active token (else 401 `token is inactive`) that holds every permission in
+    /// Authenticates `credentials`: a v2 token exactly as every API request is (unknown, deleted or expired: 401;
+    /// user inactive: 403), a user name and password as InfluxDB's v1 authorizer does (any refusal: 401
+    /// `Unauthorized`); then requires an active token (else 401 `token is inactive`) that holds every permission in
     /// `required` (else 403 `forbidden`, `<permission> is unauthorized`, for the first one missing). An empty
     /// `required` only authenticates.
     #[tracing::instrument(level = "debug", skip_all, fields(required = required.len()))]
-    pub async fn check_access(&self, token: Token, required: &[Permission]) -> Result<Caller, AuthenticationError> {
-        let caller = self.authenticate(&token).await?;
+    pub async fn check_access(
+        &self,
+        credentials: impl Into<Credentials>,
+        required: &[Permission],
+    ) -> Result<Caller, AuthenticationError> {
+        let caller = self.authenticate_credentials(credentials.into()).await?;
         if !token_is_active(&caller) {
             // As InfluxDB's direct check (`Caller::check`) answers it, before looking at any permission.
             return Err(ServiceError::Unauthorized("token is inactive".into()).into());
@@ -42,7 +47,7 @@ mod tests {
     use std::sync::Arc;
 
     use model::wire::SetupRequest;
-    use model::{Resource, ResourceType};
+    use model::{Resource, ResourceType, Token};
 
     use super::*;
     use crate::{Options, SystemClock};

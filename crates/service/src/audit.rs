@@ -51,6 +51,8 @@ pub struct AuditQuery {
 pub enum Attempt<'a> {
     Token(&'a Token),
     Session(&'a Token),
+    /// A v1 user name and password (the refusal names whom it was for).
+    V1,
     Nothing,
 }
 
@@ -226,6 +228,8 @@ impl Service {
     ) {
         let (credential, reason) = match (attempt, error) {
             (_, AuthenticationError::Service(_)) => return,
+            (_, AuthenticationError::V1Refused(refusal)) => (CredentialKind::V1, refusal.reason),
+            (Attempt::V1, _) => (CredentialKind::V1, "refused"),
             (Attempt::Nothing, _) => (CredentialKind::None, "no credential"),
             (Attempt::Token(_), AuthenticationError::UnknownToken) => {
                 (CredentialKind::Token, "unknown or deleted token")
@@ -245,6 +249,17 @@ impl Service {
         let mut actor = AuditActor::anonymous(credential);
         if matches!(error, AuthenticationError::Expired | AuthenticationError::InactiveUser) {
             self.name_actor(&mut actor, attempt);
+        }
+        if let AuthenticationError::V1Refused(refusal) = error
+            && let Some((authorization_id, user_id)) = refusal.authorization
+        {
+            actor.authorization_id = Some(authorization_id);
+            actor.user_id = Some(user_id);
+            actor.user = self
+                .read_inline(|store| store.user(user_id))
+                .ok()
+                .flatten()
+                .map(|user| user.name);
         }
         self.note_failure(AuditAction::Authentication, reason, actor, remote);
     }
@@ -271,7 +286,7 @@ impl Service {
                 .ok()
                 .flatten()
             }
-            Attempt::Nothing => None,
+            Attempt::V1 | Attempt::Nothing => None,
         };
         if let Some((authorization_id, user_id, user)) = found {
             actor.authorization_id = authorization_id;

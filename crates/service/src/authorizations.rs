@@ -1,4 +1,6 @@
-//! The authorizations resource (contract §1, §3): list, create, get, update, delete.
+//! The authorizations resource (contract §1, §3): list, create, get, update, delete, for both kinds: v2 API
+//! tokens (`/api/v2/authorizations`) and v1 authorizations (`/private/legacy/authorizations`, see `legacy`), which
+//! share the store and these rules but never each other's routes.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE;
@@ -8,17 +10,67 @@ use model::wire::{
 };
 use model::{
     Action, AuditAction, AuditChanges, AuditTarget, Authorization, Id, Permission, Resource, ResourceType, Status,
-    Token,
+    Token, TokenHash,
 };
 use store::{AuthorizationFilter, Conflict, Store, StoreError};
 
 use crate::views::Names;
 use crate::{Caller, Service, ServiceError};
 
-/// Query parameters of `GET /api/v2/authorizations`, as sent (first value of each; empty means absent).
+/// Where v2 API tokens are served.
+pub(crate) const V2_PATH: &str = "/api/v2/authorizations";
+/// Where v1 authorizations are served, as InfluxDB 2.x serves them.
+pub(crate) const V1_PATH: &str = "/private/legacy/authorizations";
+
+/// The two kinds of authorization. Each route sees only its own kind: a v1 authorization's ID is not found under
+/// `/api/v2/authorizations`, and the reverse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    V2,
+    V1,
+}
+
+impl Kind {
+    pub(crate) fn of(auth: &Authorization) -> Self {
+        if auth.is_v1() { Kind::V1 } else { Kind::V2 }
+    }
+
+    fn path(self) -> &'static str {
+        match self {
+            Kind::V2 => V2_PATH,
+            Kind::V1 => V1_PATH,
+        }
+    }
+
+    pub(crate) fn create_action(self) -> AuditAction {
+        match self {
+            Kind::V2 => AuditAction::AuthorizationCreate,
+            Kind::V1 => AuditAction::V1AuthorizationCreate,
+        }
+    }
+
+    fn update_action(self) -> AuditAction {
+        match self {
+            Kind::V2 => AuditAction::AuthorizationUpdate,
+            Kind::V1 => AuditAction::V1AuthorizationUpdate,
+        }
+    }
+
+    fn delete_action(self) -> AuditAction {
+        match self {
+            Kind::V2 => AuditAction::AuthorizationDelete,
+            Kind::V1 => AuditAction::V1AuthorizationDelete,
+        }
+    }
+}
+
+/// Query parameters of `GET /api/v2/authorizations` (and of the v1 list), as sent (first value of each; empty
+/// means absent).
 #[derive(Debug, Clone, Default)]
 pub struct AuthorizationQuery {
     pub id: Option<String>,
+    /// v1 lists only: the v1 user name.
+    pub token: Option<String>,
     pub user_id: Option<String>,
     pub user: Option<String>,
     pub org_id: Option<String>,
@@ -125,7 +177,7 @@ impl Narrowing {
 }
 
 /// The query string for a list link: the filters as given, then the page.
-fn list_link(query: &AuthorizationQuery, tail: &str) -> String {
+fn list_link(base: &str, query: &AuthorizationQuery, tail: &str) -> String {
     let mut out = form_urlencoded::Serializer::new(String::new());
     for (key, value) in [
         ("id", &query.id),
@@ -143,15 +195,23 @@ fn list_link(query: &AuthorizationQuery, tail: &str) -> String {
     }
     let filters = out.finish();
     match (filters.is_empty(), tail.is_empty()) {
-        (true, true) => "/api/v2/authorizations".to_owned(),
-        (true, false) => format!("/api/v2/authorizations?{tail}"),
-        (false, true) => format!("/api/v2/authorizations?{filters}"),
-        (false, false) => format!("/api/v2/authorizations?{filters}&{tail}"),
+        (true, true) => base.to_owned(),
+        (true, false) => format!("{base}?{tail}"),
+        (false, true) => format!("{base}?{filters}"),
+        (false, false) => format!("{base}?{filters}&{tail}"),
     }
 }
 
-fn not_found() -> ServiceError {
+pub(crate) fn not_found() -> ServiceError {
     ServiceError::NotFound("authorization not found".into())
+}
+
+/// The authorization of this kind with this ID (another kind's is not found).
+pub(crate) fn find(store: &dyn Store, kind: Kind, id: Id) -> Result<Authorization, ServiceError> {
+    store
+        .authorization(id)?
+        .filter(|auth| Kind::of(auth) == kind)
+        .ok_or_else(not_found)
 }
 
 /// Parses an ID from a query or path, with InfluxDB's messages.
@@ -169,7 +229,7 @@ fn non_empty(value: Option<String>) -> Option<String> {
 }
 
 /// The permissions a record's reader (or writer) must hold: the token itself and its owner.
-fn record_checks(action: Action, auth: &Authorization) -> [Permission; 2] {
+pub(crate) fn record_checks(action: Action, auth: &Authorization) -> [Permission; 2] {
     [
         Permission::new(
             action,
@@ -228,8 +288,72 @@ fn parse_permission(request: &PermissionRequest) -> Result<Permission, ServiceEr
     ))
 }
 
+/// The checks of a create body that both kinds share, in InfluxDB's order: permissions (present, then each
+/// readable), `orgID`, `status`.
+pub(crate) fn vet_request(
+    permissions: Option<Vec<PermissionRequest>>,
+    org_id: Option<Id>,
+    status: Option<String>,
+) -> Result<(Vec<Permission>, Id, Status), ServiceError> {
+    let requested = permissions.unwrap_or_default();
+    if requested.is_empty() {
+        return Err(ServiceError::Invalid("authorization must include permissions".into()));
+    }
+    let permissions = requested.iter().map(parse_permission).collect::<Result<Vec<_>, _>>()?;
+    let org_id = org_id.ok_or_else(|| ServiceError::Invalid("org id required: invalid ID".into()))?;
+    let status = match status.as_deref() {
+        None | Some("") => Status::Active,
+        Some(text) => Status::parse(text)
+            .ok_or_else(|| ServiceError::Invalid("invalid status: must be active or inactive".into()))?,
+    };
+    Ok((permissions, org_id, status))
+}
+
+/// What the caller must hold to create an authorization of `user_id` in `org_id` with `permissions` (contract §3):
+/// write on the org's authorizations and on the user, and every permission it hands out (403 otherwise); and the
+/// permissions must be for that org, never the instance.
+pub(crate) fn check_grants(
+    caller: &Caller,
+    org_id: Id,
+    user_id: Id,
+    permissions: &[Permission],
+) -> Result<(), ServiceError> {
+    caller.check(&Permission::write(Resource::in_org(
+        ResourceType::Authorizations,
+        org_id,
+    )))?;
+    caller.check(&Permission::write(Resource::one(ResourceType::Users, user_id)))?;
+    for permission in permissions {
+        if !caller.may(permission) {
+            return Err(ServiceError::Forbidden(format!(
+                "permission {permission} is not allowed: {permission} is unauthorized"
+            )));
+        }
+    }
+    if permissions.iter().any(|p| p.resource.kind == ResourceType::Instance) {
+        // InfluxDB answers 500 here; it is the client's mistake, so we say 400.
+        return Err(ServiceError::Invalid(
+            "authorizations cannot be created with the instance type, it is only used during setup".into(),
+        ));
+    }
+    if let Some(stray) = permissions
+        .iter()
+        .find(|p| p.resource.org_id.is_some_and(|o| o != org_id))
+    {
+        return Err(ServiceError::Invalid(format!(
+            "permission {stray} is not for org id {org_id}"
+        )));
+    }
+    Ok(())
+}
+
 impl Service {
+    /// The `token` a view shows: a v1 authorization's user name (not a secret); a v2 token's plaintext only while
+    /// hashed tokens are off.
     fn shown_token(&self, auth: &Authorization) -> String {
+        if let Some(v1) = &auth.v1 {
+            return v1.username.clone();
+        }
         match (&auth.token, self.options().hashed_tokens) {
             (Some(token), false) => token.expose().to_owned(),
             _ => String::new(),
@@ -242,6 +366,17 @@ impl Service {
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_authorizations(
         &self,
+        caller: &Caller,
+        query: AuthorizationQuery,
+    ) -> Result<AuthorizationsView, ServiceError> {
+        self.list_of(Kind::V2, caller, query).await
+    }
+
+    /// The list of one kind: the filters (`id`, then the v1 `token`, then user and org), then each record the
+    /// caller may read.
+    pub(crate) async fn list_of(
+        &self,
+        kind: Kind,
         caller: &Caller,
         query: AuthorizationQuery,
     ) -> Result<AuthorizationsView, ServiceError> {
@@ -259,20 +394,29 @@ impl Service {
             None
         };
         let narrowing = Narrowing::parse(&query)?;
+        let username = match kind {
+            Kind::V1 => non_empty(query.token.clone()),
+            Kind::V2 => None,
+        };
         let caller = caller.clone();
         let service = self.clone();
         let now = self.now();
         self.blocking(move |store| {
             let mut keep = |auth: &Authorization| {
-                record_checks(Action::Read, auth).iter().all(|p| caller.may(p))
+                Kind::of(auth) == kind
+                    && record_checks(Action::Read, auth).iter().all(|p| caller.may(p))
                     && narrowing.keeps(auth, now, || service.pending_use(auth.id))
             };
             let wanted = narrowing.page.map_or(usize::MAX, |(limit, offset)| {
                 offset.saturating_add(limit).saturating_add(1)
             });
             let mut candidates = if let Some(id) = id {
-                let auth = store.authorization(id)?.ok_or_else(not_found)?;
+                let auth = find(store, kind, id)?;
                 if keep(&auth) { vec![auth] } else { Vec::new() }
+            } else if let Some(name) = username.as_deref() {
+                // A v1 user name is unique: its index entry is the one record it can name.
+                let found = store.authorization_by_token(&TokenHash::of_v1_username(name))?;
+                found.filter(|auth| keep(auth)).into_iter().collect()
             } else {
                 let user_id = match (user_id, user_name) {
                     (Some(id), _) => Some(id),
@@ -314,15 +458,16 @@ impl Service {
                 }
             }
             // Unpaged, `links.self` is InfluxDB's, exactly; paged, it names the page.
-            let mut page_links = vec![("self", "/api/v2/authorizations".to_owned())];
+            let mut page_links = vec![("self", kind.path().to_owned())];
             if let Some((limit, offset)) = narrowing.page {
                 let here = match narrowing.after {
                     Some(after) => format!("limit={limit}&offset={offset}&after={after}"),
                     None => format!("limit={limit}&offset={offset}"),
                 };
-                page_links[0].1 = list_link(&query, &here);
+                page_links[0].1 = list_link(kind.path(), &query, &here);
                 if more && let Some(last) = candidates.last() {
-                    page_links.push(("next", list_link(&query, &format!("limit={limit}&after={}", last.id))));
+                    let next = format!("limit={limit}&after={}", last.id);
+                    page_links.push(("next", list_link(kind.path(), &query, &next)));
                 }
             }
             Ok::<_, ServiceError>(AuthorizationsView {
@@ -341,19 +486,7 @@ impl Service {
         caller: &Caller,
         request: AuthorizationPostRequest,
     ) -> Result<AuthorizationView, ServiceError> {
-        let requested = request.permissions.unwrap_or_default();
-        if requested.is_empty() {
-            return Err(ServiceError::Invalid("authorization must include permissions".into()));
-        }
-        let permissions = requested.iter().map(parse_permission).collect::<Result<Vec<_>, _>>()?;
-        let org_id = request
-            .org_id
-            .ok_or_else(|| ServiceError::Invalid("org id required: invalid ID".into()))?;
-        let status = match request.status.as_deref() {
-            None | Some("") => Status::Active,
-            Some(text) => Status::parse(text)
-                .ok_or_else(|| ServiceError::Invalid("invalid status: must be active or inactive".into()))?,
-        };
+        let (permissions, org_id, status) = vet_request(request.permissions, request.org_id, request.status)?;
         let user_id = request.user_id.unwrap_or(caller.user.id);
         let now = self.now();
         let expires_at = request
@@ -365,39 +498,13 @@ impl Service {
             Some(token) if self.options().allow_client_tokens => Some(validate_client_token(token)?),
             _ => None,
         };
-
-        caller.check(&Permission::write(Resource::in_org(
-            ResourceType::Authorizations,
-            org_id,
-        )))?;
-        caller.check(&Permission::write(Resource::one(ResourceType::Users, user_id)))?;
-        for permission in &permissions {
-            if !caller.may(permission) {
-                return Err(ServiceError::Forbidden(format!(
-                    "permission {permission} is not allowed: {permission} is unauthorized"
-                )));
-            }
-        }
-        if permissions.iter().any(|p| p.resource.kind == ResourceType::Instance) {
-            // InfluxDB answers 500 here; it is the client's mistake, so we say 400.
-            return Err(ServiceError::Invalid(
-                "authorizations cannot be created with the instance type, it is only used during setup".into(),
-            ));
-        }
-        if let Some(stray) = permissions
-            .iter()
-            .find(|p| p.resource.org_id.is_some_and(|o| o != org_id))
-        {
-            return Err(ServiceError::Invalid(format!(
-                "permission {stray} is not for org id {org_id}"
-            )));
-        }
+        check_grants(caller, org_id, user_id, &permissions)?;
 
         let token = match chosen {
             Some(token) => token,
             None => generate_token()?,
         };
-        let mut auth = Authorization {
+        let auth = Authorization {
             id: self.inner.ids.next(),
             token: (!self.options().hashed_tokens).then(|| token.clone()),
             hashed_token: token.hash(),
@@ -410,19 +517,31 @@ impl Service {
             updated_at: now,
             expires_at,
             last_used_at: None,
+            v1: None,
         };
+        self.store_new(caller, auth, token.expose().to_owned()).await
+    }
+
+    /// Stores a new authorization of either kind (a fresh ID if a clock that stepped back hands out a taken one)
+    /// with its audit entry, and answers with its view, showing `shown` as its token.
+    pub(crate) async fn store_new(
+        &self,
+        caller: &Caller,
+        mut auth: Authorization,
+        shown: String,
+    ) -> Result<AuthorizationView, ServiceError> {
+        let (org_id, user_id) = (auth.org_id, auth.user_id);
         let service = self.clone();
         let target = move |id: Id| {
             AuditTarget::new(ResourceType::Authorizations, id)
                 .in_org(org_id)
                 .of_user(user_id)
         };
-        let mut audit = self.audit_entry(caller, AuditAction::AuthorizationCreate, target(auth.id));
+        let mut audit = self.audit_entry(caller, Kind::of(&auth).create_action(), target(auth.id));
         self.blocking(move |store| {
             if store.user(user_id)?.is_none() || store.org(org_id)?.is_none() {
                 return Err(ServiceError::Invalid("unable to create token".into()));
             }
-            // A clock that stepped back could hand out a taken ID: take the next one.
             let mut attempts = 0;
             loop {
                 audit.target = Some(target(auth.id));
@@ -435,7 +554,7 @@ impl Service {
                 }
             }
             Names::new(store)?
-                .authorization(&auth, token.expose().to_owned())?
+                .authorization(&auth, shown)?
                 .ok_or_else(|| ServiceError::Invalid("unable to create token".into()))
         })
         .await
@@ -444,9 +563,17 @@ impl Service {
     /// `GET /api/v2/authorizations/{id}`.
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     pub async fn get_authorization(&self, caller: &Caller, id: Id) -> Result<AuthorizationView, ServiceError> {
+        self.get_of(Kind::V2, caller, id)
+    }
+
+    pub(crate) fn get_of(&self, kind: Kind, caller: &Caller, id: Id) -> Result<AuthorizationView, ServiceError> {
         self.read_inline(|store| {
             let mut names = Names::new(store)?;
-            let auth = names.snapshot().authorization(id)?.ok_or_else(not_found)?;
+            let auth = names
+                .snapshot()
+                .authorization(id)?
+                .filter(|auth| Kind::of(auth) == kind)
+                .ok_or_else(not_found)?;
             record_checks(Action::Read, &auth)
                 .iter()
                 .try_for_each(|p| caller.check(p))?;
@@ -463,11 +590,21 @@ impl Service {
         id: Id,
         request: AuthorizationUpdateRequest,
     ) -> Result<AuthorizationView, ServiceError> {
+        self.update_of(Kind::V2, caller, id, request).await
+    }
+
+    pub(crate) async fn update_of(
+        &self,
+        kind: Kind,
+        caller: &Caller,
+        id: Id,
+        request: AuthorizationUpdateRequest,
+    ) -> Result<AuthorizationView, ServiceError> {
         let caller = caller.clone();
         let service = self.clone();
         let now = self.now();
         self.blocking(move |store| {
-            let auth = store.authorization(id)?.ok_or_else(not_found)?;
+            let auth = find(store, kind, id)?;
             record_checks(Action::Read, &auth)
                 .iter()
                 .try_for_each(|p| caller.check(p))?;
@@ -488,7 +625,7 @@ impl Service {
                 .in_org(auth.org_id)
                 .of_user(auth.user_id)
                 .changing(changes);
-            let audit = service.audit_entry(&caller, AuditAction::AuthorizationUpdate, target);
+            let audit = service.audit_entry(&caller, kind.update_action(), target);
             let updated = store
                 .update_authorization(
                     id,
@@ -512,17 +649,21 @@ impl Service {
     /// `DELETE /api/v2/authorizations/{id}`: the record and its token index go in one transaction.
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     pub async fn delete_authorization(&self, caller: &Caller, id: Id) -> Result<(), ServiceError> {
+        self.delete_of(Kind::V2, caller, id).await
+    }
+
+    pub(crate) async fn delete_of(&self, kind: Kind, caller: &Caller, id: Id) -> Result<(), ServiceError> {
         let caller = caller.clone();
         let service = self.clone();
         self.blocking(move |store| {
-            let auth = store.authorization(id)?.ok_or_else(not_found)?;
+            let auth = find(store, kind, id)?;
             record_checks(Action::Write, &auth)
                 .iter()
                 .try_for_each(|p| caller.check(p))?;
             let target = AuditTarget::new(ResourceType::Authorizations, id)
                 .in_org(auth.org_id)
                 .of_user(auth.user_id);
-            let audit = service.audit_entry(&caller, AuditAction::AuthorizationDelete, target);
+            let audit = service.audit_entry(&caller, kind.delete_action(), target);
             if store.delete_authorization(id, Some(&audit))? {
                 Ok(())
             } else {
@@ -532,7 +673,7 @@ impl Service {
         .await
     }
 
-    fn view(&self, store: &dyn Store, auth: &Authorization) -> Result<AuthorizationView, ServiceError> {
+    pub(crate) fn view(&self, store: &dyn Store, auth: &Authorization) -> Result<AuthorizationView, ServiceError> {
         self.view_with(&mut Names::new(store)?, auth)
     }
 

@@ -71,6 +71,10 @@ pub enum AuthenticationError {
     /// The token's user is inactive or gone: 403 `User is inactive`.
     #[error("User is inactive")]
     InactiveUser,
+    /// A v1 user name and password (or a v2 token given as the password) refused, for whatever reason: 401
+    /// `Unauthorized`, as InfluxDB's v1 authorizer answers.
+    #[error("Unauthorized")]
+    V1Refused(crate::V1Refusal),
     #[error(transparent)]
     Service(#[from] ServiceError),
 }
@@ -100,7 +104,11 @@ pub(crate) fn session_permissions(
             }
         }
     }
-    for token in tokens.iter().filter(|t| t.is_active() && !t.is_expired(now)) {
+    // InfluxDB's sessions take the union of the user's v2 tokens only.
+    for token in tokens
+        .iter()
+        .filter(|t| !t.is_v1() && t.is_active() && !t.is_expired(now))
+    {
         permissions.extend(token.permissions.iter().copied());
     }
     permissions.push(Permission::read(Resource::one(ResourceType::Users, user.id)));

@@ -303,6 +303,7 @@ impl Service {
                 updated_at: now,
                 expires_at,
                 last_used_at: None,
+                v1: None,
             };
             let audit = self.seeded(
                 AuditAction::AuthorizationCreate,

@@ -118,6 +118,7 @@ impl Service {
             updated_at: now,
             expires_at: None,
             last_used_at: None,
+            v1: None,
         };
         let records = SetupRecords {
             user,

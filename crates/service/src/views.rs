@@ -123,8 +123,13 @@ impl Names {
 }
 
 pub(crate) fn authorization_links(auth: &Authorization) -> Links {
+    let base = if auth.is_v1() {
+        crate::authorizations::V1_PATH
+    } else {
+        crate::authorizations::V2_PATH
+    };
     links([
-        ("self", format!("/api/v2/authorizations/{}", auth.id)),
+        ("self", format!("{base}/{}", auth.id)),
         ("user", format!("/api/v2/users/{}", auth.user_id)),
     ])
 }

@@ -9,7 +9,7 @@
 //! Decoding never panics: a short or malformed record is an [`Error::Encoding`].
 
 use model::{Action, Authorization, Bucket, BucketKind, Id, Org, Permission, Resource, ResourceType, Session, Status};
-use model::{Token, TokenHash, User};
+use model::{Token, TokenHash, User, V1Credentials};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
@@ -18,6 +18,8 @@ use crate::Error;
 
 /// The format byte of the binary layout, version 1.
 const BINARY_V1: u8 = 1;
+/// Marks the v1 credentials at the end of an authorization record.
+const V1_SECTION: u8 = 1;
 /// The first byte of a JSON record.
 const JSON: u8 = b'{';
 
@@ -279,6 +281,13 @@ impl Record for Authorization {
         out.time(self.updated_at);
         out.opt_time(self.expires_at);
         // `last_used_at` lives in a table of its own.
+        // A v1 authorization's credentials come last, only when present: a v2 record is laid out as before they
+        // existed, and one written before reads as a v2 record.
+        if let Some(v1) = &self.v1 {
+            out.u8(V1_SECTION);
+            out.str(&v1.username);
+            out.opt_str(v1.password_hash.as_deref());
+        }
     }
 
     fn read(input: &mut Reader<'_>) -> Result<Self, Error> {
@@ -316,6 +325,17 @@ impl Record for Authorization {
             updated_at: input.time()?,
             expires_at: input.opt_time()?,
             last_used_at: None,
+            v1: match input.0.first() {
+                None => None,
+                Some(&V1_SECTION) => {
+                    input.u8()?;
+                    Some(V1Credentials {
+                        username: input.string()?,
+                        password_hash: input.opt_string()?,
+                    })
+                }
+                Some(_) => return Err(malformed("unknown trailing section")),
+            },
         })
     }
 }
@@ -453,12 +473,14 @@ mod tests {
             permissions in proptest::collection::vec(permission_strategy(), 0..50),
             created in time_strategy(), updated in time_strategy(),
             expires in proptest::option::of(time_strategy()),
+            v1 in proptest::option::of((".{0,20}", proptest::option::of("[$a-z0-9=,]{0,90}"))),
         ) -> Authorization {
             Authorization {
                 id, token: token.map(Token::new), hashed_token: TokenHash::from_bytes(hash),
                 status: if inactive { Status::Inactive } else { Status::Active },
                 description, org_id: org, user_id: user, permissions,
                 created_at: created, updated_at: updated, expires_at: expires, last_used_at: None,
+                v1: v1.map(|(username, password_hash)| V1Credentials { username, password_hash }),
             }
         }
     }

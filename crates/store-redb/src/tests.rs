@@ -22,6 +22,7 @@ fn auth(n: u64, user: u64, org: u64, token: &str) -> Authorization {
         updated_at: now,
         expires_at: None,
         last_used_at: None,
+        v1: None,
     }
 }
 

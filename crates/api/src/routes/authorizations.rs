@@ -34,6 +34,7 @@ async fn list(
         status: params.get("status"),
         description: params.get("description"),
         unused_since: params.get("unusedSince"),
+        token: None,
     };
     Ok(Pretty(
         StatusCode::OK,

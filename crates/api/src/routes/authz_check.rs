@@ -1,7 +1,8 @@
 //! `/api/v2/authz/check` and `/api/v2/authz/check/{*path}` (an extension; InfluxDB has no such route): the
 //! question a reverse proxy asks before it lets a request through (nginx `auth_request`, Traefik ForwardAuth,
 //! Envoy ext_authz over HTTP). Any method is answered. The token middleware leaves these paths alone: the
-//! handler reads the forwarded request's credential itself, in InfluxDB's v2 and v1 forms ([`request_token`]),
+//! handler reads the forwarded request's credential itself, in InfluxDB's v2 and v1 forms
+//! ([`request_credentials`]),
 //! and the required permissions from the query parameter `permission` and the header
 //! `X-Influx-Authz-Permission`. The decision is `Service::check_access`, the same one `authz-layer` makes.
 //!
@@ -16,9 +17,8 @@ use axum::routing::any;
 use axum::{Extension, Router};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
 use model::{Permission, Token};
-use service::{Attempt, AuthenticationError, Caller, Credential};
+use service::{Attempt, AuthenticationError, Caller, Credential, Credentials};
 
-use crate::middleware::bearer_token;
 use crate::routes::session::basic_credentials;
 use crate::{ApiError, AppState};
 
@@ -86,19 +86,29 @@ async fn decide(
     if address.is_some_and(|a| app.auth_failures.is_blocked(a, per_minute)) {
         return Err(ApiError::TooManyFailures);
     }
-    let token = forwarded_token(headers, query);
-    let decision = match &token {
-        Some(token) => app.service.check_access(token.clone(), required).await,
+    let credentials = forwarded_credentials(headers, query);
+    let decision = match &credentials {
+        Some(credentials) => app.service.check_access(credentials.clone(), required).await,
         None => Err(AuthenticationError::UnknownToken),
     };
+    if let Some(Credentials::Password { .. }) = &credentials {
+        app.metrics.authenticated(crate::metrics::Credential::V1, &decision);
+    }
     match decision {
         Ok(caller) => allowed(app, &caller).await,
         Err(error) => {
             // A refused credential is recorded like one the token middleware refuses (a missing permission is not
             // an authentication failure: the token was good).
-            let attempt = token.as_ref().map_or(Attempt::Nothing, Attempt::Token);
+            let attempt = match &credentials {
+                Some(Credentials::Token(token)) => Attempt::Token(token),
+                Some(Credentials::Password { .. }) => Attempt::V1,
+                None => Attempt::Nothing,
+            };
             app.service.audit_failed_authentication(attempt, address, &error);
-            if matches!(error, AuthenticationError::UnknownToken) {
+            if matches!(
+                error,
+                AuthenticationError::UnknownToken | AuthenticationError::V1Refused(_)
+            ) {
                 app.auth_failures.record(address, per_minute);
                 tracing::debug!(remote = ?address, "authentication failed (authz check)");
             }
@@ -130,26 +140,95 @@ fn set(headers: &mut HeaderMap, name: &'static str, value: &str) {
     }
 }
 
-/// The token of a request, in the forms InfluxDB accepts (contract §4.1 and §4.2), in this order:
-/// `Authorization: Token <t>` or `Bearer <t>` (scheme in any case), `Authorization: Basic base64(user:token)`
-/// (the password is the token; the user name is ignored), then the `p` of the `u`/`p` query parameters.
-pub fn request_token(headers: &HeaderMap, query: Option<&str>) -> Option<Token> {
-    bearer_token(headers)
-        .or_else(|| basic_credentials(headers).map(|(_, password)| Token::new(password)))
-        .filter(|token| !token.expose().is_empty())
-        .or_else(|| query.and_then(query_token))
+/// The credentials of a request, in the forms InfluxDB accepts (contract §4.1, §4.2), in InfluxDB's v1 order:
+/// 1. `?u=<user>&p=<password>` (both non-empty);
+/// 2. the `Authorization` header: `Token <user>:<password>`; `Token <t>` or `Bearer <t>` (a v2 token; scheme in any
+///    case); Basic `base64(user:password)`;
+/// 3. a lone `?p=<token>` (an influx-authz extension: a v2 token).
+///
+/// A user name and password is a v1 authorization's, or any name with a v2 token as the password (see
+/// `Service::authenticate_password`). No v2 token holds a `:` (neither generated nor client-chosen ones), so
+/// `Token <user>:<password>` is never a v2 token read wrongly.
+pub fn request_credentials(headers: &HeaderMap, query: Option<&str>) -> Option<Credentials> {
+    query
+        .and_then(query_password)
+        .or_else(|| header_credentials(headers))
+        .or_else(|| query.and_then(query_token).map(Credentials::Token))
 }
 
-/// [`request_token`] of the request a proxy forwards: the check's own headers and query, else the `u`/`p` of
-/// the original URI that nginx (`X-Original-URI`) or Traefik (`X-Forwarded-Uri`) passes along.
-fn forwarded_token(headers: &HeaderMap, query: Option<&str>) -> Option<Token> {
-    request_token(headers, query).or_else(|| {
-        [ORIGINAL_URI, FORWARDED_URI]
-            .iter()
-            .filter_map(|name| headers.get(*name)?.to_str().ok())
-            .filter_map(|uri| uri.split_once('?').map(|(_, query)| query))
-            .find_map(|query| query_token(query.split('#').next().unwrap_or_default()))
+/// [`request_credentials`] of the request a proxy forwards: the check's own query, then the `u`/`p` of the original
+/// URI that nginx (`X-Original-URI`) or Traefik (`X-Forwarded-Uri`) passes along, then the headers, then a lone
+/// `p` of either query.
+fn forwarded_credentials(headers: &HeaderMap, query: Option<&str>) -> Option<Credentials> {
+    let forwarded: Vec<&str> = [ORIGINAL_URI, FORWARDED_URI]
+        .iter()
+        .filter_map(|name| headers.get(*name)?.to_str().ok())
+        .filter_map(|uri| uri.split_once('?').map(|(_, query)| query))
+        .map(|query| query.split('#').next().unwrap_or_default())
+        .collect();
+    query
+        .and_then(query_password)
+        .or_else(|| forwarded.iter().find_map(|query| query_password(query)))
+        .or_else(|| header_credentials(headers))
+        .or_else(|| query.and_then(query_token).map(Credentials::Token))
+        .or_else(|| {
+            forwarded
+                .iter()
+                .find_map(|query| query_token(query))
+                .map(Credentials::Token)
+        })
+}
+
+/// The `Authorization` header's credentials: `Token|Bearer <t>`, `Token <user>:<password>`, or Basic.
+fn header_credentials(headers: &HeaderMap) -> Option<Credentials> {
+    let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, rest) = value.split_once(' ')?;
+    if scheme.eq_ignore_ascii_case("token") || scheme.eq_ignore_ascii_case("bearer") {
+        if scheme.eq_ignore_ascii_case("token")
+            && let Some((username, password)) = rest.split_once(':')
+        {
+            // InfluxDB's `Token <user>:<password>`; with no user, the rest is a v2 token.
+            if password.is_empty() {
+                return None;
+            }
+            return Some(if username.is_empty() {
+                Credentials::Token(Token::new(password))
+            } else {
+                Credentials::Password {
+                    username: username.to_owned(),
+                    password: Token::new(password),
+                }
+            });
+        }
+        return (!rest.is_empty()).then(|| Credentials::Token(Token::new(rest)));
+    }
+    let (username, password) = basic_credentials(headers)?;
+    (!password.is_empty()).then(|| Credentials::Password {
+        username,
+        password: Token::new(password),
     })
+}
+
+/// `u` and `p`, when both are there and non-empty.
+fn query_password(query: &str) -> Option<Credentials> {
+    let mut username = None;
+    let mut password = None;
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        match &*key {
+            "u" if username.is_none() => username = Some(value.into_owned()),
+            "p" if password.is_none() => password = Some(value.into_owned()),
+            _ => {}
+        }
+    }
+    match (username, password) {
+        (Some(username), Some(password)) if !username.is_empty() && !password.is_empty() => {
+            Some(Credentials::Password {
+                username,
+                password: Token::new(password),
+            })
+        }
+        _ => None,
+    }
 }
 
 fn query_token(query: &str) -> Option<Token> {
@@ -209,63 +288,71 @@ mod tests {
         headers
     }
 
-    fn token(found: Option<Token>) -> Option<String> {
-        found.map(|t| t.expose().to_owned())
+    /// `token:<t>` for a v2 token, `v1:<user>:<password>` for a user name and password.
+    fn shown(found: Option<Credentials>) -> Option<String> {
+        found.map(|credentials| match credentials {
+            Credentials::Token(token) => format!("token:{}", token.expose()),
+            Credentials::Password { username, password } => format!("v1:{username}:{}", password.expose()),
+        })
+    }
+
+    fn read(headers: &HeaderMap, query: Option<&str>) -> Option<String> {
+        shown(request_credentials(headers, query))
     }
 
     #[test]
-    fn reads_every_credential_form_in_order() {
+    fn reads_every_credential_form_in_influxdbs_order() {
         let basic = |pair: &str| format!("Basic {}", STANDARD.encode(pair));
-        assert_eq!(
-            token(request_token(&with("authorization", "Token t1"), None)),
-            Some("t1".into())
-        );
-        assert_eq!(
-            token(request_token(&with("authorization", "bearer t1"), None)),
-            Some("t1".into())
-        );
-        assert_eq!(
-            token(request_token(&with("authorization", &basic("anyone:t2")), None)),
-            Some("t2".into())
-        );
-        // The password may hold colons; the user name is ignored.
-        assert_eq!(
-            token(request_token(&with("authorization", &basic(":t:2")), None)),
-            Some("t:2".into())
-        );
-        assert_eq!(
-            token(request_token(&HeaderMap::new(), Some("u=me&p=t3"))),
-            Some("t3".into())
-        );
-        assert_eq!(
-            token(request_token(&HeaderMap::new(), Some("p=t%2B3"))),
-            Some("t+3".into())
-        );
-        // A header wins over the query; a bad header falls back to it.
-        assert_eq!(
-            token(request_token(&with("authorization", "Token t1"), Some("p=t3"))),
-            Some("t1".into())
-        );
-        assert_eq!(
-            token(request_token(&with("authorization", "Basic %%%"), Some("p=t3"))),
-            Some("t3".into())
-        );
-        for bad in ["Basic %%%", "Basic dXNlcg==", "Digest x", "Token", &basic("user:")] {
-            assert_eq!(token(request_token(&with("authorization", bad), None)), None, "{bad}");
+        let auth = |value: &str| with("authorization", value);
+        assert_eq!(read(&auth("Token t1"), None).as_deref(), Some("token:t1"));
+        assert_eq!(read(&auth("bearer t1"), None).as_deref(), Some("token:t1"));
+        assert_eq!(read(&auth("Token me:pw"), None).as_deref(), Some("v1:me:pw"));
+        // No user: the rest is a v2 token. The password may hold colons.
+        assert_eq!(read(&auth("Token :t1"), None).as_deref(), Some("token:t1"));
+        assert_eq!(read(&auth("Token me:p:w"), None).as_deref(), Some("v1:me:p:w"));
+        assert_eq!(read(&auth(&basic("anyone:t2")), None).as_deref(), Some("v1:anyone:t2"));
+        assert_eq!(read(&auth(&basic(":t:2")), None).as_deref(), Some("v1::t:2"));
+        assert_eq!(read(&HeaderMap::new(), Some("u=me&p=t3")).as_deref(), Some("v1:me:t3"));
+        assert_eq!(read(&HeaderMap::new(), Some("p=t%2B3")).as_deref(), Some("token:t+3"));
+        // `u`/`p` come first, then the header, then a lone `p`.
+        assert_eq!(read(&auth("Token t1"), Some("u=me&p=t3")).as_deref(), Some("v1:me:t3"));
+        assert_eq!(read(&auth("Token t1"), Some("p=t3")).as_deref(), Some("token:t1"));
+        assert_eq!(read(&auth("Basic %%%"), Some("p=t3")).as_deref(), Some("token:t3"));
+        assert_eq!(read(&auth("Token t1"), Some("u=&p=t3")).as_deref(), Some("token:t1"));
+        for bad in [
+            "Basic %%%",
+            "Basic dXNlcg==",
+            "Digest x",
+            "Token",
+            "Token ",
+            "Token me:",
+            &basic("user:"),
+        ] {
+            assert_eq!(read(&auth(bad), None), None, "{bad}");
         }
-        assert_eq!(token(request_token(&HeaderMap::new(), Some("u=me&p="))), None);
-        assert_eq!(token(request_token(&HeaderMap::new(), Some("u=me"))), None);
+        assert_eq!(read(&HeaderMap::new(), Some("u=me&p=")), None);
+        assert_eq!(read(&HeaderMap::new(), Some("u=me")), None);
     }
 
     #[test]
     fn reads_the_forwarded_uri_of_nginx_and_traefik() {
-        let nginx = with(ORIGINAL_URI, "/write?bucket=b&u=me&p=t4#top");
-        assert_eq!(token(forwarded_token(&nginx, None)), Some("t4".into()));
+        let nginx = with(ORIGINAL_URI, "/query?db=b&u=me&p=t4#top");
+        assert_eq!(shown(forwarded_credentials(&nginx, None)).as_deref(), Some("v1:me:t4"));
         let traefik = with(FORWARDED_URI, "/write?p=t5");
-        assert_eq!(token(forwarded_token(&traefik, None)), Some("t5".into()));
-        assert_eq!(token(forwarded_token(&with(ORIGINAL_URI, "/write"), None)), None);
+        assert_eq!(
+            shown(forwarded_credentials(&traefik, None)).as_deref(),
+            Some("token:t5")
+        );
+        assert_eq!(shown(forwarded_credentials(&with(ORIGINAL_URI, "/write"), None)), None);
         // The check's own query (Envoy sends the original one) comes first.
-        assert_eq!(token(forwarded_token(&traefik, Some("p=t6"))), Some("t6".into()));
+        assert_eq!(
+            shown(forwarded_credentials(&traefik, Some("p=t6"))).as_deref(),
+            Some("token:t6")
+        );
+        // The forwarded `u`/`p` come before the forwarded request's header, as InfluxDB reads them.
+        let mut both = with(ORIGINAL_URI, "/query?u=me&p=t7");
+        both.insert(http::header::AUTHORIZATION, HeaderValue::from_static("Token t8"));
+        assert_eq!(shown(forwarded_credentials(&both, None)).as_deref(), Some("v1:me:t7"));
     }
 
     #[test]
@@ -333,7 +420,7 @@ mod tests {
                 for name in ["authorization", PERMISSION_HEADER, ORIGINAL_URI, FORWARDED_URI] {
                     headers.insert(HeaderName::from_static(name), value.clone());
                 }
-                let _ = forwarded_token(&headers, Some(&query));
+                let _ = forwarded_credentials(&headers, Some(&query));
                 let _ = required_permissions(&headers, Some(&query));
             }
         }
