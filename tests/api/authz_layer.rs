@@ -220,3 +220,70 @@ async fn an_inactive_or_deleted_token_is_refused_on_the_next_request() {
         ("unauthorized".into(), "unauthorized access".into())
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_v1_user_name_and_password_pass_the_layer_until_revoked() {
+    let example = Example::spawn().await;
+    let bucket = example.bucket("my-bucket").await;
+    let body = json!({"token": "telegraf", "orgID": example.org, "permissions": [
+        {"action": "write", "resource": {"type": "buckets", "id": bucket, "orgID": example.org}}
+    ]});
+    let created = json_of(
+        example
+            .operator(reqwest::Method::POST, "/private/legacy/authorizations", Some(body))
+            .await,
+        201,
+    )
+    .await;
+    let id = created["id"].as_str().unwrap();
+    let password = example
+        .operator(
+            reqwest::Method::POST,
+            &format!("/private/legacy/authorizations/{id}/password"),
+            Some(json!({"password": "telegraf-password"})),
+        )
+        .await;
+    assert_eq!(password.status(), 204);
+
+    let forms = || {
+        [
+            example.write(&format!("{bucket}&u=telegraf&p=telegraf-password")),
+            example
+                .write(&bucket)
+                .header("Authorization", "Token telegraf:telegraf-password"),
+            example.write(&bucket).header(
+                "Authorization",
+                format!("Basic {}", STANDARD.encode("telegraf:telegraf-password")),
+            ),
+        ]
+    };
+    for request in forms() {
+        let accepted = json_of(request.send().await.unwrap(), 200).await;
+        assert_eq!(accepted, json!({"bucket": bucket, "lines": 2, "user": USERNAME}));
+    }
+    let wrong = example.write(&format!("{bucket}&u=telegraf&p=wrong-password"));
+    assert_eq!(
+        error_of(wrong.send().await.unwrap(), 401).await,
+        ("unauthorized".into(), "Unauthorized".into())
+    );
+
+    let path = format!("/private/legacy/authorizations/{id}");
+    let patched = example
+        .operator(reqwest::Method::PATCH, &path, Some(json!({"status": "inactive"})))
+        .await;
+    assert_eq!(patched.status(), 200);
+    for request in forms() {
+        assert_eq!(error_of(request.send().await.unwrap(), 401).await.1, "Unauthorized");
+    }
+    example
+        .operator(reqwest::Method::PATCH, &path, Some(json!({"status": "active"})))
+        .await;
+    assert_eq!(forms()[0].try_clone().unwrap().send().await.unwrap().status(), 200);
+    assert_eq!(
+        example.operator(reqwest::Method::DELETE, &path, None).await.status(),
+        204
+    );
+    for request in forms() {
+        assert_eq!(error_of(request.send().await.unwrap(), 401).await.1, "Unauthorized");
+    }
+}

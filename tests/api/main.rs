@@ -15,6 +15,7 @@ mod cli_support;
 mod extensions;
 mod fuzz;
 mod fuzz_corpus;
+mod legacy;
 mod limits;
 mod metrics;
 mod people;

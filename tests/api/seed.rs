@@ -139,3 +139,50 @@ fn a_json_seed_works_too_and_a_broken_one_stops_the_start_with_a_clear_message()
         assert!(stderr.contains("--seed") && stderr.contains(expected), "{stderr}");
     }
 }
+
+#[test]
+fn seeded_v1_authorizations_take_their_password_and_are_made_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = dir.path().join("seed.yaml");
+    let v1 = r#"
+v1Authorizations:
+  - username: telegraf
+    password: telegraf-password
+    org: acme
+    user: alice
+    description: v1 writer
+    permissions: [{action: write, resource: {type: buckets, name: telemetry}}]
+  - {username: parked, password: parked-password, org: acme, user: alice, status: inactive,
+     permissions: [{action: read, resource: {type: buckets}}]}
+"#;
+    std::fs::write(&seed, format!("{SEED_YAML}{v1}")).unwrap();
+    let check = |process: &Process, user: &str, password: &str| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let response = reqwest::Client::new()
+                .get(process.url("/api/v2/authz/check"))
+                .query(&[("permission", "write:buckets"), ("u", user), ("p", password)])
+                .send()
+                .await
+                .unwrap();
+            response.status().as_u16()
+        })
+    };
+    let first = start(dir.path(), &seed, "first.log");
+    // `write:buckets` without an org is not what a bucket grant holds: 403 shows the password was right.
+    assert_eq!(check(&first, "telegraf", "telegraf-password"), 403);
+    assert_eq!(check(&first, "telegraf", "wrong-password"), 401);
+    assert_eq!(check(&first, "parked", "parked-password"), 401);
+    let log = std::fs::read_to_string(dir.path().join("first.log")).unwrap();
+    assert!(log.contains("v1_authorizations=2"), "{log}");
+    assert!(!log.contains("telegraf-password"), "{log}");
+    assert!(first.terminate().success());
+
+    let second = start(dir.path(), &seed, "second.log");
+    assert_eq!(check(&second, "telegraf", "telegraf-password"), 403);
+    let log = std::fs::read_to_string(dir.path().join("second.log")).unwrap();
+    assert!(log.contains("v1_authorizations=0"), "{log}");
+}

@@ -247,6 +247,7 @@ async fn apply_seed(service: &Service, path: &std::path::Path) -> Result<(), Sta
         users = report.users,
         buckets = report.buckets,
         tokens = report.tokens,
+        v1_authorizations = report.v1_authorizations,
         "seed applied (what existed was left alone)"
     );
     Ok(())

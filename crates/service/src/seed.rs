@@ -15,13 +15,19 @@
 //!     permissions:
 //!       - {action: write, resource: {type: buckets, name: telemetry}}
 //!       - {action: read, resource: {type: buckets}}      # every bucket of the token's org
+//! v1Authorizations:                                       # for 1.x clients: a user name and password
+//!   - username: telegraf
+//!     password: telegraf-password
+//!     org: acme
+//!     user: alice
+//!     permissions: [{action: write, resource: {type: buckets, name: telemetry}}]
 //! ```
 
 use serde::Deserialize;
 
 use model::{
     Action, AuditAction, AuditTarget, Authorization, CredentialKind, Id, Org, Permission, Resource, ResourceType,
-    Status, Token, User,
+    Status, Token, TokenHash, User, V1Credentials,
 };
 use store::{Conflict, Role, StoreError};
 
@@ -37,6 +43,8 @@ pub struct Seed {
     pub users: Vec<SeedUser>,
     #[serde(default)]
     pub tokens: Vec<SeedToken>,
+    #[serde(default, rename = "v1Authorizations")]
+    pub v1_authorizations: Vec<SeedV1Authorization>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -92,6 +100,23 @@ pub struct SeedToken {
     pub permissions: Vec<SeedPermission>,
 }
 
+/// A v1 authorization: its user name and password (at least 8 characters; without one, the authorization exists
+/// but no password matches it), and the token's fields. One that exists by user name is left as it is.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SeedV1Authorization {
+    pub username: String,
+    #[serde(default)]
+    pub password: Option<String>,
+    pub org: String,
+    pub user: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub status: Option<String>,
+    pub permissions: Vec<SeedPermission>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedPermission {
@@ -120,6 +145,7 @@ pub struct SeedReport {
     pub users: usize,
     pub buckets: usize,
     pub tokens: usize,
+    pub v1_authorizations: usize,
 }
 
 fn bad(message: impl Into<String>) -> ServiceError {
@@ -263,26 +289,15 @@ impl Service {
             {
                 continue;
             }
-            let org_id = self.seed_org(&token.org).await?;
-            let user_id = {
-                let name = token.user.clone();
-                self.blocking(move |store| store.user_by_name(&name))
-                    .await?
-                    .ok_or_else(|| bad(format!("token {:?}: no user {:?}", token.description, token.user)))?
-                    .id
-            };
-            let mut permissions = Vec::new();
-            for permission in &token.permissions {
-                permissions.push(self.seed_permission(permission, org_id).await?);
-            }
-            if permissions.is_empty() {
-                return Err(bad(format!("token {:?}: no permissions", token.description)));
-            }
-            let status = match token.status.as_deref() {
-                None | Some("active") => Status::Active,
-                Some("inactive") => Status::Inactive,
-                Some(other) => return Err(bad(format!("token {:?}: unknown status {other:?}", token.description))),
-            };
+            let (org_id, user_id, permissions, status) = self
+                .seed_grant(
+                    &format!("token {:?}", token.description),
+                    &token.org,
+                    &token.user,
+                    &token.permissions,
+                    token.status.as_deref(),
+                )
+                .await?;
             let expires_at = token
                 .expires_at
                 .as_deref()
@@ -315,7 +330,90 @@ impl Service {
                 .await?;
             report.tokens += 1;
         }
+        for v1 in seed.v1_authorizations {
+            let key = TokenHash::of_v1_username(&v1.username);
+            if self
+                .blocking(move |store| store.authorization_by_token(&key))
+                .await?
+                .is_some()
+            {
+                continue;
+            }
+            let what = format!("v1 authorization {:?}", v1.username);
+            if v1.username.is_empty() {
+                return Err(bad("v1 authorization: empty username"));
+            }
+            let (org_id, user_id, permissions, status) = self
+                .seed_grant(&what, &v1.org, &v1.user, &v1.permissions, v1.status.as_deref())
+                .await?;
+            let password_hash = match v1.password.as_deref() {
+                None => None,
+                Some(password) => {
+                    passwords::validate(password).map_err(|e| bad(format!("{what}: {e}")))?;
+                    Some(passwords::hash(password)?)
+                }
+            };
+            let record = Authorization {
+                id: self.inner.ids.next(),
+                token: None,
+                hashed_token: TokenHash::of_v1_username(&v1.username),
+                status,
+                description: v1.description,
+                org_id,
+                user_id,
+                permissions,
+                created_at: now,
+                updated_at: now,
+                expires_at: None,
+                last_used_at: None,
+                v1: Some(V1Credentials {
+                    username: v1.username,
+                    password_hash,
+                }),
+            };
+            let audit = self.seeded(
+                AuditAction::V1AuthorizationCreate,
+                AuditTarget::new(ResourceType::Authorizations, record.id)
+                    .in_org(org_id)
+                    .of_user(user_id),
+            );
+            self.blocking(move |store| store.create_authorization(&record, Some(&audit)))
+                .await?;
+            report.v1_authorizations += 1;
+        }
         Ok(report)
+    }
+
+    /// The org, user, permissions and status of a seeded token or v1 authorization (`what` names it in errors).
+    async fn seed_grant(
+        &self,
+        what: &str,
+        org: &str,
+        user: &str,
+        permissions: &[SeedPermission],
+        status: Option<&str>,
+    ) -> Result<(Id, Id, Vec<Permission>, Status), ServiceError> {
+        let org_id = self.seed_org(org).await?;
+        let user_id = {
+            let name = user.to_owned();
+            self.blocking(move |store| store.user_by_name(&name))
+                .await?
+                .ok_or_else(|| bad(format!("{what}: no user {user:?}")))?
+                .id
+        };
+        let mut granted = Vec::new();
+        for permission in permissions {
+            granted.push(self.seed_permission(permission, org_id).await?);
+        }
+        if granted.is_empty() {
+            return Err(bad(format!("{what}: no permissions")));
+        }
+        let status = match status {
+            None | Some("active") => Status::Active,
+            Some("inactive") => Status::Inactive,
+            Some(other) => return Err(bad(format!("{what}: unknown status {other:?}"))),
+        };
+        Ok((org_id, user_id, granted, status))
     }
 
     fn seeded(&self, action: AuditAction, target: AuditTarget) -> model::AuditEntry {
