@@ -536,18 +536,31 @@ async fn the_database_password_is_never_printed() {
 /// audit trail's numbers.
 async fn visible(client: &Client, server: &Process) -> Value {
     let mut seen = json!({});
-    for (key, path) in [
-        ("authorizations", "/api/v2/authorizations"),
-        ("users", "/api/v2/users"),
-        ("orgs", "/api/v2/orgs"),
-        ("buckets", "/api/v2/buckets?limit=100"),
-        ("entries", "/api/v2/audit?limit=1000"),
+    for (key, path, field) in [
+        ("authorizations", "/api/v2/authorizations", "authorizations"),
+        ("v1", "/private/legacy/authorizations", "authorizations"),
+        ("users", "/api/v2/users", "users"),
+        ("orgs", "/api/v2/orgs", "orgs"),
+        ("buckets", "/api/v2/buckets?limit=100", "buckets"),
+        ("entries", "/api/v2/audit?limit=1000", "entries"),
     ] {
         let (status, body) = get(client, server.url(path), OPERATOR_TOKEN).await;
         assert_eq!(status, 200, "{path}: {body}");
-        seen[key] = body[key].clone();
+        seen[key] = body[field].clone();
     }
     seen
+}
+
+/// Whether a v1 user name and password pass the check for `permission`: its status.
+async fn v1_check(client: &Client, server: &Process, permission: &str, user: &str, password: &str) -> u16 {
+    client
+        .get(server.url("/api/v2/authz/check"))
+        .query(&[("permission", permission), ("u", user), ("p", password)])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
 }
 
 fn migrate(args: &[&str]) -> std::process::Output {
@@ -603,6 +616,35 @@ async fn migrate_copies_a_redb_file_to_postgres_and_back_and_the_same_credential
         .await
         .unwrap();
     let cookie = tests::session_cookie(&signed_in);
+    // A v1 authorization with its password.
+    let v1: Value = client
+        .post(on_redb.url("/private/legacy/authorizations"))
+        .header("Authorization", format!("Token {OPERATOR_TOKEN}"))
+        .json(&json!({"token": "telegraf", "orgID": org, "permissions": [
+            {"action": "read", "resource": {"type": "buckets", "orgID": org}}
+        ]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let v1_password = client
+        .post(on_redb.url(&format!(
+            "/private/legacy/authorizations/{}/password",
+            v1["id"].as_str().unwrap()
+        )))
+        .header("Authorization", format!("Token {OPERATOR_TOKEN}"))
+        .json(&json!({"password": "telegraf-password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(v1_password.status().as_u16(), 204);
+    let read_buckets = format!("read:orgs/{org}/buckets");
+    assert_eq!(
+        v1_check(&client, &on_redb, &read_buckets, "telegraf", "telegraf-password").await,
+        204
+    );
     // The last use is written within ~2 s, and at shutdown.
     let before = visible(&client, &on_redb).await;
     assert!(on_redb.terminate().success());
@@ -647,6 +689,8 @@ async fn migrate_copies_a_redb_file_to_postgres_and_back_and_the_same_credential
         "the same tokens, last uses included"
     );
     assert_eq!(moved["users"], before["users"]);
+    assert_eq!(moved["v1"], before["v1"], "the v1 authorizations");
+    assert_eq!(moved["v1"].as_array().unwrap().len(), 1);
     assert_eq!(moved["orgs"], before["orgs"]);
     assert_eq!(moved["buckets"], before["buckets"]);
     let numbers = |v: &Value| {
@@ -677,6 +721,11 @@ async fn migrate_copies_a_redb_file_to_postgres_and_back_and_the_same_credential
         .await
         .unwrap();
     assert_eq!(bob_in.status().as_u16(), 204, "the password works");
+    assert_eq!(
+        v1_check(&client, &on_postgres, &read_buckets, "telegraf", "telegraf-password").await,
+        204,
+        "the v1 password works"
+    );
     let on_postgres_seen = visible(&client, &on_postgres).await;
     assert!(on_postgres.terminate().success());
 
@@ -705,6 +754,11 @@ async fn migrate_copies_a_redb_file_to_postgres_and_back_and_the_same_credential
         "the trail, numbers and all"
     );
     assert_eq!(get(&client, on_redb_again.url("/api/v2/buckets"), &token).await.0, 200);
+    assert_eq!(returned_seen["v1"], on_postgres_seen["v1"]);
+    assert_eq!(
+        v1_check(&client, &on_redb_again, &read_buckets, "telegraf", "telegraf-password").await,
+        204
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
