@@ -329,7 +329,13 @@ async fn the_list_filters_as_v2_does_and_shows_only_what_the_caller_may_read() {
     assert_eq!(ids(&fx.list(&format!("?id={bob_id}")).await), [bob_id]);
     assert_eq!(ids(&fx.list(&format!("?authID={bob_id}")).await), [bob_id]);
     assert_eq!(ids(&fx.list("?token=bob-v1").await), [bob_id]);
-    assert!(fx.list("?token=nobody").await.is_empty());
+    assert_error(
+        fx.app.get(&format!("{V1}?token=nobody"), OPERATOR_TOKEN).await,
+        404,
+        "not found",
+        "authorization not found",
+    )
+    .await;
     assert_eq!(ids(&fx.list("?user=bob").await), [bob_id]);
     assert_eq!(ids(&fx.list(&format!("?userID={bob}")).await), [bob_id]);
     // `userID` wins over `user`, as in v2.

@@ -5,7 +5,9 @@
 # echoes who was let in), asking a real influx-authz (the debug binary, a temp redb file, a known operator
 # token) at GET /api/v2/authz/check. Then curl checks: an allowed token reaches the upstream (in each
 # credential form), no or an unknown token is 401, a token without the permission is 403, a deleted token is
-# 401 on the next request.
+# 401 on the next request; and a v1 user (a /private/legacy/authorizations user name and password) gets through
+# with `?u=&p=` on the proxied URL (the check reads it from X-Original-URI) and with Basic, a wrong password is
+# 401, and the v1 authorization, set inactive and then deleted, is 401 on the very next request.
 #
 # Needs: nginx (with auth_request, as Debian's is), envsubst (gettext-base), curl, jq, python3, a built server.
 # A missing tool is a failure, not a skip.
@@ -196,8 +198,44 @@ status="$(api -o /dev/null -w '%{http_code}' -X DELETE "$AUTHZ/api/v2/authorizat
 if [[ "$status" == "204" ]]; then pass "writer token deleted: 204"; else fail "writer token deleted: got $status"; fi
 expect "deleted writer token, next request" 401 "" -H "Authorization: Token $WRITER" "$WRITE"
 
+# --- v1 credentials (a user name and password of a v1 authorization) --------------------------------
+V1_USER="proxy-v1-user"
+V1_PASSWORD="proxy-v1-password"
+V1_ID="$(api -X POST "$AUTHZ/private/legacy/authorizations" --data-binary "{\"token\":\"$V1_USER\",
+    \"orgID\":\"$ORG_ID\",\"permissions\":[
+    {\"action\":\"write\",\"resource\":{\"type\":\"buckets\",\"id\":\"$BUCKET_ID\",\"orgID\":\"$ORG_ID\"}}]}" |
+    jq -r '.id')"
+if [[ "$V1_ID" =~ ^[0-9a-f]{16}$ ]]; then pass "v1 authorization $V1_ID created"; else fail "v1 authorization created"; fi
+status="$(api -o /dev/null -w '%{http_code}' -X POST "$AUTHZ/private/legacy/authorizations/$V1_ID/password" \
+    --data-binary "{\"password\":\"$V1_PASSWORD\"}")"
+if [[ "$status" == "204" ]]; then pass "v1 password set: 204"; else fail "v1 password set: got $status"; fi
+v1_status() { # STATUS -> PATCH the v1 authorization's status, expecting 200
+    local got
+    got="$(api -o /dev/null -w '%{http_code}' -X PATCH "$AUTHZ/private/legacy/authorizations/$V1_ID" \
+        --data-binary "{\"status\":\"$1\"}")"
+    if [[ "$got" == "200" ]]; then pass "v1 authorization set $1: 200"; else fail "v1 authorization set $1: got $got"; fi
+}
+V1_WRITE="$WRITE&u=$V1_USER&p=$V1_PASSWORD"
+expect "v1 user (?u=&p=, via X-Original-URI) reaches the upstream, named" 200 \
+    "guarded upstream: user=admin org=$ORG_ID" "$V1_WRITE"
+expect "v1 user (Basic)" 200 "guarded upstream: user=admin" -u "$V1_USER:$V1_PASSWORD" "$WRITE"
+expect "v1 user, wrong password (?u=&p=)" 401 "" "$WRITE&u=$V1_USER&p=not-the-password"
+expect "v1 user, wrong password (Basic)" 401 "" -u "$V1_USER:not-the-password" "$WRITE"
+expect "v1 user with a v2 token as its password (no fallback for a v1 name)" 401 "" \
+    "$WRITE&u=$V1_USER&p=$OPERATOR_TOKEN"
+v1_status inactive
+expect "inactive v1 user, next request" 401 "" "$V1_WRITE"
+expect "inactive v1 user, next request (Basic)" 401 "" -u "$V1_USER:$V1_PASSWORD" "$WRITE"
+v1_status active
+expect "reactivated v1 user, next request" 200 "guarded upstream: user=admin" "$V1_WRITE"
+status="$(api -o /dev/null -w '%{http_code}' -X DELETE "$AUTHZ/private/legacy/authorizations/$V1_ID")"
+if [[ "$status" == "204" ]]; then pass "v1 authorization deleted: 204"; else fail "v1 authorization deleted: got $status"; fi
+expect "deleted v1 user, next request" 401 "" "$V1_WRITE"
+expect "deleted v1 user, next request (Basic)" 401 "" -u "$V1_USER:$V1_PASSWORD" "$WRITE"
+
 if ((FAILED > 0)); then
-    echo "--- nginx error log (tail)"; tail -n 20 "$WORK/nginx-error.log" 2>/dev/null
+    # The request lines in nginx's log carry ?p=: never print a password.
+    echo "--- nginx error log (tail)"; tail -n 20 "$WORK/nginx-error.log" 2>/dev/null | sed -E 's/([?&]p=)[^& "]*/\1***/g'
     echo "--- influx-authz log (tail)"; tail -n 20 "$WORK/server.log"
 fi
 finish

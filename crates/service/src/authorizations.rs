@@ -414,9 +414,12 @@ impl Service {
                 let auth = find(store, kind, id)?;
                 if keep(&auth) { vec![auth] } else { Vec::new() }
             } else if let Some(name) = username.as_deref() {
-                // A v1 user name is unique: its index entry is the one record it can name.
-                let found = store.authorization_by_token(&TokenHash::of_v1_username(name))?;
-                found.filter(|auth| keep(auth)).into_iter().collect()
+                // A v1 user name is unique: its index entry is the one record it can name (InfluxDB: 404 if none).
+                let auth = store
+                    .authorization_by_token(&TokenHash::of_v1_username(name))?
+                    .filter(|auth| Kind::of(auth) == kind)
+                    .ok_or_else(not_found)?;
+                if keep(&auth) { vec![auth] } else { Vec::new() }
             } else {
                 let user_id = match (user_id, user_name) {
                     (Some(id), _) => Some(id),

@@ -1,10 +1,9 @@
 //! `/api/v2/authz/check` and `/api/v2/authz/check/{*path}` (an extension; InfluxDB has no such route): the
 //! question a reverse proxy asks before it lets a request through (nginx `auth_request`, Traefik ForwardAuth,
 //! Envoy ext_authz over HTTP). Any method is answered. The token middleware leaves these paths alone: the
-//! handler reads the forwarded request's credential itself, in InfluxDB's v2 and v1 forms
-//! ([`request_credentials`]),
-//! and the required permissions from the query parameter `permission` and the header
-//! `X-Influx-Authz-Permission`. The decision is `Service::check_access`, the same one `authz-layer` makes.
+//! handler reads the forwarded request's credential itself, in InfluxDB's v2 and v1 forms and InfluxDB's v1 order
+//! (`?u=&p=` first: [`request_credentials`]), and the required permissions from the query parameter `permission`
+//! and the header `X-Influx-Authz-Permission`. The decision is `Service::check_access`, the same one `authz-layer` makes.
 //!
 //! Answers: 204 with headers naming the authorization, user and org; 401/403 with InfluxDB's error body;
 //! 400 when the permission to check is missing or unreadable.
