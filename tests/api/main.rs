@@ -12,6 +12,7 @@ mod cli_audit;
 mod cli_extensions;
 mod cli_people;
 mod cli_support;
+mod cli_v1;
 mod extensions;
 mod fuzz;
 mod fuzz_corpus;

@@ -808,6 +808,201 @@ pub struct AuditArgs {
     pub user_id: Option<String>,
 }
 
+// -- v1 auth --------------------------------------------------------------------------------------------------------
+
+const V1_AUTH_EXAMPLES: &str = "\
+Examples:
+  # A v1 username that can read two buckets and write one; asks for its password twice (needs a terminal)
+  influx-authz v1 auth create --username example-user --read-bucket 0f1e2d3c4b5a6978 \\
+    --read-bucket 1f1e2d3c4b5a6978 --write-bucket 0f1e2d3c4b5a6978
+
+  # List, deactivate, reactivate, change the password, delete (by ID or by v1 username)
+  influx-authz v1 auth list
+  influx-authz v1 auth set-inactive --username example-user
+  influx-authz v1 auth set-active --id 0a1b2c3d4e5f6a7b
+  influx-authz v1 auth set-password --username example-user --password 'new-password-1'
+  influx-authz v1 auth delete --id 0a1b2c3d4e5f6a7b
+
+A v1 authorization is a username and password for InfluxDB 1.x clients (`?u=&p=`, Basic, `Token user:password`),
+kept apart from API tokens: `auth list` never shows it. Host, token and org default to the active config of the
+influx CLI's configs file (~/.influxdbv2/configs).";
+
+const V1_CREATE_EXAMPLES: &str = "\
+Examples:
+  # Asks for the password twice (needs a terminal)
+  influx-authz v1 auth create --username example-user --read-bucket 0f1e2d3c4b5a6978 --write-bucket 0f1e2d3c4b5a6978
+
+  # Non-interactive, as in a container's init script
+  influx-authz v1 auth create --username telegraf --password 'telegraf-pass-1' --org my-org \\
+    --write-bucket 0f1e2d3c4b5a6978 -d 'telegraf v1 writer'
+
+  # No password yet (the username cannot sign in until `v1 auth set-password`)
+  influx-authz v1 auth create --username example-user --read-bucket 0f1e2d3c4b5a6978 --no-password
+
+Without --org or --org-id, the active config's org is used. The authorization belongs to the caller's user.
+Passwords have at least 8 characters. A username already taken by another v1 authorization is refused.";
+
+const V1_LIST_EXAMPLES: &str = "\
+Examples:
+  influx-authz v1 auth list
+  influx-authz v1 auth list --user admin
+  influx-authz v1 auth ls --user-id 0a0b0c0d0e0f0a0b --json
+  influx-authz v1 auth find --username example-user
+  influx-authz v1 auth list --id 0a1b2c3d4e5f6a7b
+
+Without filters it lists every v1 authorization the caller may see. --user and --user-id are the v2 user that owns
+it; --username is the v1 username.";
+
+const V1_LOOKUP_EXAMPLES: &str = "\
+Examples:
+  influx-authz v1 auth set-inactive --id 0a1b2c3d4e5f6a7b
+  influx-authz v1 auth set-active --username example-user --json
+  influx-authz v1 auth delete --username example-user
+
+Give --id or --username, not both. Deactivated or deleted credentials are refused from the very next request on.";
+
+const V1_PASSWORD_EXAMPLES: &str = "\
+Examples:
+  # Asks for the new password twice (needs a terminal)
+  influx-authz v1 auth set-password --username example-user
+
+  # Non-interactive
+  influx-authz v1 auth set-password --id 0a1b2c3d4e5f6a7b --password 'ExAmPl3PA55W0rD'
+
+Passwords have at least 8 characters. Like influx, it prints nothing on success.";
+
+/// InfluxDB 1.x compatibility commands on a running server, like `influx v1` (here: `auth`).
+#[derive(Debug, Clone, Args)]
+#[command(subcommand_required = true, arg_required_else_help = true)]
+pub struct V1Args {
+    #[command(subcommand)]
+    pub command: V1Command,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum V1Command {
+    /// Authorization management commands for v1 APIs (usernames and passwords), like `influx v1 auth`.
+    #[command(visible_alias = "authorization")]
+    Auth(V1AuthArgs),
+}
+
+/// `influx-authz v1 auth`.
+#[derive(Debug, Clone, Args)]
+#[command(after_help = V1_AUTH_EXAMPLES, subcommand_required = true, arg_required_else_help = true)]
+pub struct V1AuthArgs {
+    #[command(subcommand)]
+    pub command: V1AuthCommand,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum V1AuthCommand {
+    /// Create a v1 authorization: a username (and password) with read or write access to buckets.
+    #[command(after_help = V1_CREATE_EXAMPLES)]
+    Create(V1CreateArgs),
+    /// Delete a v1 authorization (its credentials are refused from the next request on).
+    #[command(after_help = V1_LOOKUP_EXAMPLES)]
+    Delete(V1LookupArgs),
+    /// List v1 authorizations.
+    #[command(visible_aliases = ["ls", "find"], after_help = V1_LIST_EXAMPLES)]
+    List(V1ListArgs),
+    /// Change the status of a v1 authorization to active.
+    #[command(after_help = V1_LOOKUP_EXAMPLES)]
+    SetActive(V1LookupArgs),
+    /// Change the status of a v1 authorization to inactive (its credentials are refused).
+    #[command(after_help = V1_LOOKUP_EXAMPLES)]
+    SetInactive(V1LookupArgs),
+    /// Set the password of an existing v1 authorization.
+    #[command(after_help = V1_PASSWORD_EXAMPLES)]
+    SetPassword(V1PasswordArgs),
+}
+
+/// Which v1 authorization a command is about: by ID or by v1 username, one of the two.
+#[derive(Debug, Clone, Args)]
+pub struct V1LookupFlags {
+    /// The ID of the authorization
+    #[arg(long, short = 'i', value_name = "ID")]
+    pub id: Option<String>,
+
+    /// The username of the authorization
+    #[arg(long, value_name = "USERNAME")]
+    pub username: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct V1CreateArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    #[command(flatten)]
+    pub org: OrgArgs,
+
+    /// Token description
+    #[arg(long, short = 'd', allow_hyphen_values = true)]
+    pub description: Option<String>,
+
+    /// The username to identify this token (required)
+    #[arg(long, value_name = "USERNAME")]
+    pub username: Option<String>,
+
+    /// The password to set on this token, at least 8 characters [default: asked for twice on the terminal]
+    #[arg(long, allow_hyphen_values = true)]
+    pub password: Option<String>,
+
+    /// Don't prompt for a password (set one with `v1 auth set-password` before using the token)
+    #[arg(long)]
+    pub no_password: bool,
+
+    /// Grant read on one bucket, by ID (repeatable)
+    #[arg(long, value_name = "BUCKET_ID", action = ArgAction::Append)]
+    pub read_bucket: Vec<String>,
+
+    /// Grant write on one bucket, by ID (repeatable)
+    #[arg(long, value_name = "BUCKET_ID", action = ArgAction::Append)]
+    pub write_bucket: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct V1ListArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    #[command(flatten)]
+    pub org: OrgArgs,
+
+    #[command(flatten)]
+    pub lookup: V1LookupFlags,
+
+    /// Only the authorizations of this v2 user (by name)
+    #[arg(long, short = 'u', value_name = "NAME")]
+    pub user: Option<String>,
+
+    /// Only the authorizations of this v2 user (by ID)
+    #[arg(long, value_name = "ID")]
+    pub user_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct V1LookupArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    #[command(flatten)]
+    pub lookup: V1LookupFlags,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct V1PasswordArgs {
+    #[command(flatten)]
+    pub common: CommonNoPrintArgs,
+
+    #[command(flatten)]
+    pub lookup: V1LookupFlags,
+
+    /// Password to set on the authorization, at least 8 characters [default: asked for twice on the terminal]
+    #[arg(long, allow_hyphen_values = true)]
+    pub password: Option<String>,
+}
+
 // -- --read-<type> / --write-<type> ----------------------------------------------------------------------------
 
 /// Where a resource type exists, which only changes its help text (and `functions` is hidden, as in influx).
@@ -1111,6 +1306,63 @@ mod tests {
         assert!(top.audit.common.print.json);
         assert_eq!(AuditTop::try_parse_from(["audit"]).unwrap().audit.limit, 100);
         assert!(AuditTop::try_parse_from(["audit", "--limit", "0"]).is_err());
+    }
+
+    #[derive(Debug, Parser)]
+    struct V1Top {
+        #[command(flatten)]
+        v1: V1Args,
+    }
+
+    #[test]
+    fn v1_auth_has_influxs_subcommands_aliases_and_flags() {
+        let parse = |args: &[&str]| V1Top::try_parse_from(args).map(|top| top.v1.command);
+        let V1Command::Auth(auth) = parse(&[
+            "v1",
+            "authorization",
+            "create",
+            "--username",
+            "u",
+            "--password",
+            "-p4ssword",
+            "--read-bucket",
+            "0a6f3ee0b4ab6e23",
+            "--read-bucket",
+            "1a6f3ee0b4ab6e23",
+            "-o",
+            "my-org",
+        ])
+        .unwrap();
+        let V1AuthCommand::Create(create) = auth.command else {
+            panic!("not create")
+        };
+        assert_eq!(create.password.as_deref(), Some("-p4ssword"));
+        assert_eq!(create.read_bucket, ["0a6f3ee0b4ab6e23", "1a6f3ee0b4ab6e23"]);
+        assert_eq!(create.org.org.as_deref(), Some("my-org"));
+        for name in ["list", "ls", "find"] {
+            let V1Command::Auth(auth) = parse(&["v1", "auth", name, "--username", "u", "-u", "admin"]).unwrap();
+            assert!(matches!(auth.command, V1AuthCommand::List(ref l) if l.user.as_deref() == Some("admin")));
+        }
+        for name in ["delete", "set-active", "set-inactive"] {
+            assert!(
+                parse(&["v1", "auth", name, "-i", "0a6f3ee0b4ab6e23", "--json"]).is_ok(),
+                "{name}"
+            );
+        }
+        assert!(
+            parse(&[
+                "v1",
+                "auth",
+                "set-password",
+                "--id",
+                "0a6f3ee0b4ab6e23",
+                "--password",
+                "x"
+            ])
+            .is_ok()
+        );
+        assert!(parse(&["v1", "auth", "set-password", "--id", "0a6f3ee0b4ab6e23", "--json"]).is_err());
+        assert!(parse(&["v1", "auth", "set-active", "--user", "admin"]).is_err());
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! - `http`: a blocking HTTP client that reports InfluxDB errors on one line and never prints the token.
 //! - `auth`, `setup`, `user`, `org`: the request flows (`user` and `org` reuse `auth`'s connection and org helpers).
 //! - `audit`: `influx-authz audit`, the audit trail (an influx-authz extension, with no influx counterpart).
+//! - `v1_auth`: `influx-authz v1 auth …`, a drop-in for `influx v1 auth` (v1 usernames and passwords).
 //! - `expiry`: the durations and times of the expiry and last-use flags.
 //! - `output`, `tabwriter`: influx's tables (Go `text/tabwriter` alignment) and its `--json` form.
 //!
@@ -26,10 +27,12 @@ mod output;
 mod setup;
 mod tabwriter;
 mod user;
+mod v1_auth;
 
 use std::fmt;
 use std::process::ExitCode;
 
+pub use args::V1Args;
 pub use args::{AuditArgs, AuthArgs, OrganizationArgs, SetupArgs, UserArgs};
 
 /// A failed command: one line for stderr.
@@ -73,6 +76,11 @@ pub fn org(args: OrganizationArgs) -> ExitCode {
 /// Runs `influx-authz audit`; prints `Error: …` on one line and fails on error.
 pub fn audit(args: AuditArgs) -> ExitCode {
     finish(audit::run(args))
+}
+
+/// Runs `influx-authz v1 auth …`; prints `Error: …` on one line and fails on error.
+pub fn v1(args: V1Args) -> ExitCode {
+    finish(v1_auth::run(args))
 }
 
 fn finish(result: Result<(), Error>) -> ExitCode {

@@ -61,8 +61,9 @@ pub struct Authorization {
     /// Set on a v1 authorization (InfluxDB's `/private/legacy/authorizations`, for 1.x clients): its user name and
     /// password. Such a record has no token: `hashed_token` is [`TokenHash::of_v1_username`] of the name, so the
     /// same unique index keeps v1 names unique and apart from v2 tokens.
+    /// (Boxed: most records are v2 tokens, and every request carries its caller's record.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub v1: Option<V1Credentials>,
+    pub v1: Option<Box<V1Credentials>>,
 }
 
 /// The credentials of a v1 authorization: a user name (InfluxDB calls it the v1 authorization's `token`; it is not

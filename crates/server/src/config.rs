@@ -37,6 +37,8 @@ pub enum Command {
     Org(cli::OrganizationArgs),
     /// Read the audit trail of a running server (an influx-authz extension; needs an operator token).
     Audit(cli::AuditArgs),
+    /// InfluxDB 1.x compatibility: v1 authorizations on a running server, like `influx v1`.
+    V1(cli::V1Args),
     /// Copy everything from one storage engine to the other: a redb file to PostgreSQL, or back.
     Migrate(MigrateArgs),
 }

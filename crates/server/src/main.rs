@@ -57,6 +57,7 @@ fn main() -> ExitCode {
         Some(Command::User(args)) => return cli::user(args),
         Some(Command::Org(args)) => return cli::org(args),
         Some(Command::Audit(args)) => return cli::audit(args),
+        Some(Command::V1(args)) => return cli::v1(args),
         Some(Command::Migrate(args)) => {
             // Warnings (a database not reachable yet, retried) on stderr; the report on stdout.
             tracing_subscriber::fmt()

@@ -101,10 +101,10 @@ impl Service {
             updated_at: now,
             expires_at: None,
             last_used_at: None,
-            v1: Some(V1Credentials {
+            v1: Some(Box::new(V1Credentials {
                 username: username.clone(),
                 password_hash: None,
-            }),
+            })),
         };
         self.store_new(caller, auth, username).await
     }

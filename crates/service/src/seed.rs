@@ -366,10 +366,10 @@ impl Service {
                 updated_at: now,
                 expires_at: None,
                 last_used_at: None,
-                v1: Some(V1Credentials {
+                v1: Some(Box::new(V1Credentials {
                     username: v1.username,
                     password_hash,
-                }),
+                })),
             };
             let audit = self.seeded(
                 AuditAction::V1AuthorizationCreate,

@@ -329,10 +329,10 @@ impl Record for Authorization {
                 None => None,
                 Some(&V1_SECTION) => {
                     input.u8()?;
-                    Some(V1Credentials {
+                    Some(Box::new(V1Credentials {
                         username: input.string()?,
                         password_hash: input.opt_string()?,
-                    })
+                    }))
                 }
                 Some(_) => return Err(malformed("unknown trailing section")),
             },
@@ -480,7 +480,7 @@ mod tests {
                 status: if inactive { Status::Inactive } else { Status::Active },
                 description, org_id: org, user_id: user, permissions,
                 created_at: created, updated_at: updated, expires_at: expires, last_used_at: None,
-                v1: v1.map(|(username, password_hash)| V1Credentials { username, password_hash }),
+                v1: v1.map(|(username, password_hash)| Box::new(V1Credentials { username, password_hash })),
             }
         }
     }

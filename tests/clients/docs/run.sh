@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # Runs InfluxDB's API-token docs examples (examples/*.sh: curl + jq, unchanged except for host,
 # token and ID placeholders) against a fresh influx-authz, and checks each result: HTTP statuses,
-# jq-extracted fields, and what the next request with an affected token gets.
+# jq-extracted fields, and what the next request with an affected token gets. Then the docs' `influx v1 auth`
+# examples (examples/2*-v1-auth-*.sh, `influx` -> `influx-authz`: the CLI is the same binary, put on PATH as
+# `influx-authz`), checking the tables they print, the server's state, and whether the v1 credentials pass the
+# check endpoint (`/api/v2/authz/check?permission=…&u=…&p=…`) after each change.
 #
 #   INFLUX_AUTHZ_BIN  server binary (default: <repo>/target/debug/influx-authz, built if missing)
 #   KEEP_DOCS_WORK=1  keep the work dir (server log, each example's stdout/stderr)
 #
-# Needs curl, jq and python3 (for a free port). Last line: "N passed, N failed"; exit 1 on failure.
+# Needs curl, jq, python3 (for a free port) and script (util-linux/bsdutils: a terminal for the password
+# prompts). Last line: "N passed, N failed"; exit 1 on failure.
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../../.." && pwd)"
 BIN="${INFLUX_AUTHZ_BIN:-$repo/target/debug/influx-authz}"
 
-for tool in curl jq python3 xargs; do
+for tool in curl jq python3 xargs script; do
   if ! command -v "$tool" >/dev/null; then
     echo "run.sh: '$tool' is required (apt-get install -y $tool)" >&2
     echo "0 passed, 1 failed"
@@ -30,7 +34,9 @@ if [ ! -x "$BIN" ]; then
 fi
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/influx-authz-docs.XXXXXX")"
-mkdir -p "$work/cwd" "$work/curlhome"
+mkdir -p "$work/cwd" "$work/curlhome" "$work/bin"
+# The examples' `influx-authz` is the server binary (the CLI is the same binary).
+ln -s "$BIN" "$work/bin/influx-authz"
 server_pid=""
 passed=0
 failed=0
@@ -98,12 +104,19 @@ api() {
 EX_RC=0
 EX_OUT=""
 EX_STATUS=""
+# The environment of every example: the runner's curl settings, `influx-authz` on PATH, INFLUX_HOST (exported
+# below) and none of the caller's other influx CLI settings (no configs file, no INFLUX_TOKEN, INFLUX_ORG, …).
+example_env() {
+  export CURL_HOME="$work/curlhome" PATH="$work/bin:$PATH" HOME="$work/cwd" INFLUX_CONFIGS_PATH="$work/no-configs"
+  unset INFLUX_TOKEN INFLUX_ORG INFLUX_ORG_ID INFLUX_ACTIVE_CONFIG INFLUX_OUTPUT_JSON INFLUX_HIDE_HEADERS \
+    INFLUX_SKIP_VERIFY INFLUX_CLI_CONFIGS_PATH
+}
 # run_example NAME [ARGS...]: stdout -> EX_OUT, the statuses of its curls in order -> EX_STATUS
 run_example() {
   local name="$1"
   shift
   echo "---- examples/$name.sh $*"
-  (cd "$work/cwd" && CURL_HOME="$work/curlhome" bash "$here/examples/$name.sh" "$@") \
+  (cd "$work/cwd" && example_env && bash "$here/examples/$name.sh" "$@") \
     >"$work/$name.out" 2>"$work/$name.err"
   EX_RC=$?
   EX_OUT="$(cat "$work/$name.out")"
@@ -112,6 +125,29 @@ run_example() {
     bad "$name exits 0" "exit $EX_RC; stderr:
 $(grep -v '^[<>*{}]' "$work/$name.err" | head -n 15)"
   fi
+}
+
+# run_example_typed NAME PASSWORD: run_example in a terminal (script), with PASSWORD typed twice at the prompts;
+# EX_OUT is the screen (prompts and what the command printed), without carriage returns or the typed lines.
+run_example_typed() {
+  local name="$1" password="$2"
+  echo "---- examples/$name.sh (password typed at the prompts)"
+  (cd "$work/cwd" && example_env && printf '%s\n%s\n' "$password" "$password" \
+    | script -qec "bash '$here/examples/$name.sh'" /dev/null) >"$work/$name.screen" 2>"$work/$name.err"
+  EX_RC=$?
+  EX_OUT="$(tr -d '\r' <"$work/$name.screen" | grep -vxF -- "$password")"
+  EX_STATUS=""
+  if [ "$EX_RC" -ne 0 ]; then
+    bad "$name exits 0" "exit $EX_RC; screen:
+$EX_OUT"
+  fi
+}
+# cells TEXT: an influx table with each run of tabs shown as one space (empty cells vanish)
+cells() { printf '%s\n' "$1" | tr -s '\t' ' '; }
+# v1_check USER PASSWORD PERMISSION: the check endpoint's status for v1 credentials in the query (?u=&p=)
+v1_check() {
+  api GET "/api/v2/authz/check?permission=$3&u=$1&p=$2" ""
+  printf '%s' "$API_STATUS"
 }
 
 # --- start the server ----------------------------------------------------------------------------
@@ -284,6 +320,93 @@ expect "13 GET /api/v2 with a token is 200" "$EX_STATUS" "200"
 expect "13 links include authorizations" "$(jqs '.[0].authorizations')" "/api/v2/authorizations"
 api GET /api/v2/authorizations "$OP_TOKEN" "" Bearer
 expect "Bearer scheme (create-token.md) is accepted" "$API_STATUS" "200"
+
+# --- v1 authorizations: `influx v1 auth` (influx-authz v1 auth) ----------------------------------------------
+
+api POST /api/v2/buckets "$OP_TOKEN" '{"orgID":"'"$ORG_ID"'","name":"my-bucket-2"}'
+expect "a second bucket for the docs' 00xX00o0X002" "$API_STATUS $(jqb .name)" "201 my-bucket-2"
+BUCKET2_ID="$(jqb .id)"
+export DOCS_ORG="my-org" DOCS_BUCKET2_ID="$BUCKET2_ID" DOCS_USER="admin" DOCS_USER_ID="$ADMIN_ID"
+V1_PASSWORD="first-v1-password"
+READ_B1="read:orgs/$ORG_ID/buckets/$BUCKET_ID"
+READ_B2="read:orgs/$ORG_ID/buckets/$BUCKET2_ID"
+WRITE_B1="write:orgs/$ORG_ID/buckets/$BUCKET_ID"
+WRITE_B2="write:orgs/$ORG_ID/buckets/$BUCKET2_ID"
+V1_PERMS="[$READ_B1 $READ_B2 $WRITE_B1]"
+V1_HEADER="ID Description Username v2 User Name v2 User ID Permissions"
+
+run_example_typed 20-v1-auth-create "$V1_PASSWORD"
+expect_match "20 asks for the password, then again" "$EX_OUT" 'Please type your password: .*Please type your password again: '
+api GET "/private/legacy/authorizations?token=example-user" "$OP_TOKEN"
+expect "20 the server holds one v1 authorization for example-user" \
+  "$API_STATUS $(jqb '.authorizations | length') $(jqb '.authorizations[0] | "\(.token) \(.status) \(.userID) \(.orgID)"')" \
+  "200 1 example-user active $ADMIN_ID $ORG_ID"
+V1_ID="$(jqb '.authorizations[0].id')"
+expect "20 prints influx's v1 table: the username, its v2 owner and the permissions" \
+  "$(cells "$EX_OUT" | grep -A1 -xF "$V1_HEADER" | tail -n 1)" "$V1_ID example-user admin $ADMIN_ID $V1_PERMS"
+expect "20 the password works for what was granted (?u=&p=)" \
+  "$(v1_check example-user "$V1_PASSWORD" "$READ_B1") $(v1_check example-user "$V1_PASSWORD" "$READ_B2") $(v1_check example-user "$V1_PASSWORD" "$WRITE_B1")" \
+  "204 204 204"
+expect "20 not for what was not (403), nor with a wrong password (401)" \
+  "$(v1_check example-user "$V1_PASSWORD" "$WRITE_B2") $(v1_check example-user wrong-password "$READ_B1")" "403 401"
+api GET "/api/v2/authz/check?permission=$READ_B1" "$(printf '%s' "example-user:$V1_PASSWORD" | base64)" "" Basic
+expect "20 Basic credentials work too" "$API_STATUS" "204"
+api GET /api/v2/authorizations "$OP_TOKEN"
+expect "20 v2 token lists never show the v1 authorization" \
+  "$API_STATUS $(jqb '[.authorizations[].id] | index("'"$V1_ID"'")')" "200 null"
+export DOCS_V1_AUTH_ID="$V1_ID"
+
+run_example 21-v1-auth-list
+expect "21 lists only the v1 authorization, in influx's table" "$(cells "$EX_OUT")" \
+  "$V1_HEADER
+$V1_ID example-user admin $ADMIN_ID $V1_PERMS"
+run_example 22-v1-auth-list-by-user
+expect "22 --user admin finds it" "$(cells "$EX_OUT" | sed 1d)" "$V1_ID example-user admin $ADMIN_ID $V1_PERMS"
+run_example 23-v1-auth-list-by-user-id
+expect "23 --user-id finds it" "$(cells "$EX_OUT" | sed 1d)" "$V1_ID example-user admin $ADMIN_ID $V1_PERMS"
+run_example 24-v1-auth-list-by-id
+expect "24 --id finds it" "$(cells "$EX_OUT" | sed 1d)" "$V1_ID example-user admin $ADMIN_ID $V1_PERMS"
+
+run_example 25-v1-auth-set-inactive
+expect "25 prints the authorization" "$(cells "$EX_OUT" | sed 1d)" "$V1_ID example-user admin $ADMIN_ID $V1_PERMS"
+api GET "/private/legacy/authorizations/$V1_ID" "$OP_TOKEN"
+expect "25 the server has it inactive" "$API_STATUS $(jqb .status)" "200 inactive"
+api GET "/api/v2/authz/check?permission=$READ_B1&u=example-user&p=$V1_PASSWORD" ""
+expect "25 the credentials are refused on the next request" "$API_STATUS $(jqb .message)" "401 Unauthorized"
+
+run_example 26-v1-auth-set-active
+api GET "/private/legacy/authorizations/$V1_ID" "$OP_TOKEN"
+expect "26 the server has it active again" "$API_STATUS $(jqb .status)" "200 active"
+expect "26 the credentials work again" "$(v1_check example-user "$V1_PASSWORD" "$READ_B1")" "204"
+
+run_example 27-v1-auth-set-password
+expect "27 prints nothing, as influx" "$EX_OUT" ""
+expect "27 the old password is refused, the docs' new one works" \
+  "$(v1_check example-user "$V1_PASSWORD" "$READ_B1") $(v1_check example-user ExAmPl3PA55W0rD "$READ_B1")" "401 204"
+
+run_example 28-v1-auth-delete
+expect "28 prints the deleted authorization with Deleted true" "$(cells "$EX_OUT")" \
+  "$V1_HEADER Deleted
+$V1_ID example-user admin $ADMIN_ID $V1_PERMS true"
+expect "28 the credentials are refused on the next request" "$(v1_check example-user ExAmPl3PA55W0rD "$READ_B1")" "401"
+api GET "/private/legacy/authorizations/$V1_ID" "$OP_TOKEN"
+expect "28 the deleted id is 404" "$API_STATUS $(jqb .message)" "404 authorization not found"
+api DELETE "/private/legacy/authorizations/$V1_ID" "$OP_TOKEN"
+expect "28 a second DELETE is 404" "$API_STATUS" "404"
+
+V1_PASSWORD2="second-v1-password"
+run_example_typed 29-v1-auth-create-upgrade "$V1_PASSWORD2"
+api GET "/private/legacy/authorizations?token=example-user" "$OP_TOKEN"
+V1_ID2="$(jqb '.authorizations[0].id')"
+expect "29 the freed username is taken again, by a new authorization" \
+  "$API_STATUS $(jqb '.authorizations | length') $([ "$V1_ID2" != "$V1_ID" ] && echo new)" "200 1 new"
+expect "29 read and write on both buckets, in the flags' order" \
+  "$(cells "$EX_OUT" | grep -A1 -xF "$V1_HEADER" | tail -n 1)" \
+  "$V1_ID2 example-user admin $ADMIN_ID [$READ_B1 $READ_B2 $WRITE_B1 $WRITE_B2]"
+expect "29 the new password works, the deleted authorization's does not" \
+  "$(v1_check example-user "$V1_PASSWORD2" "$WRITE_B2") $(v1_check example-user ExAmPl3PA55W0rD "$WRITE_B2")" "204 401"
+api GET /api/v2/authorizations "$OP_TOKEN"
+expect "the operator token still works after the v1 flows" "$API_STATUS" "200"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
