@@ -123,6 +123,20 @@ impl<T: Serialize> IntoResponse for Pretty<T> {
     }
 }
 
+/// A success body already written as tab-indented JSON (see `render`), with a status.
+pub(crate) struct Rendered(pub StatusCode, pub Vec<u8>);
+
+impl IntoResponse for Rendered {
+    fn into_response(self) -> Response {
+        let mut response = (self.0, self.1).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+        response
+    }
+}
+
 /// A JSON body, read whatever the `Content-Type` says (as InfluxDB does: curl's `-d` sends a form type).
 pub(crate) struct JsonBody<T>(pub T);
 

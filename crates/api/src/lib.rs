@@ -8,6 +8,7 @@
 //! - `error`: [`ApiError`], the one place that writes InfluxDB's `{"code","message"}` body.
 //! - `extract`: body, query and path extractors whose rejections are InfluxDB errors, and the tab-indented JSON
 //!   response.
+//! - `render`: authorizations written straight into that JSON (lists are made of them), without serde.
 //! - `middleware`: the one layer before routing: deadline, CORS, token and session authentication, the JSON 405.
 //! - `guard`: request limits, and counting (optionally rate-limiting) failed authentications.
 //! - `metrics`: the counters and histograms of `GET /metrics` (requests by route and status, latency,
@@ -26,6 +27,7 @@ mod extract;
 mod guard;
 mod metrics;
 mod middleware;
+mod render;
 mod routes;
 
 use std::time::Instant;

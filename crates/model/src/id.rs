@@ -30,7 +30,7 @@ impl Id {
 
     /// The 16 lowercase hex digits. (Every answer carries several IDs; `{:016x}` through `fmt` costs several times
     /// this.)
-    fn hex(self) -> [u8; 16] {
+    pub fn hex(self) -> [u8; 16] {
         const DIGITS: &[u8; 16] = b"0123456789abcdef";
         let mut out = [0u8; 16];
         for (i, digit) in out.iter_mut().enumerate() {

@@ -8,7 +8,8 @@ use http::StatusCode;
 use model::wire::{AuthorizationPostRequest, AuthorizationUpdateRequest};
 use service::{AuthorizationQuery, Caller};
 
-use crate::extract::{JsonBody, Params, PathId, Pretty};
+use crate::extract::{JsonBody, Params, PathId, Rendered};
+use crate::render;
 use crate::{ApiError, AppState};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -36,10 +37,8 @@ async fn list(
         unused_since: params.get("unusedSince"),
         token: None,
     };
-    Ok(Pretty(
-        StatusCode::OK,
-        app.service.list_authorizations(&caller, query).await?,
-    ))
+    let list = app.service.list_authorizations(&caller, query).await?;
+    Ok(Rendered(StatusCode::OK, render::authorizations(&list)))
 }
 
 async fn create(
@@ -47,9 +46,9 @@ async fn create(
     Extension(caller): Extension<Caller>,
     JsonBody(request): JsonBody<AuthorizationPostRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    Ok(Pretty(
+    Ok(Rendered(
         StatusCode::CREATED,
-        app.service.create_authorization(&caller, request).await?,
+        render::authorization(&app.service.create_authorization(&caller, request).await?),
     ))
 }
 
@@ -58,9 +57,9 @@ async fn find(
     Extension(caller): Extension<Caller>,
     PathId(id): PathId,
 ) -> Result<impl IntoResponse, ApiError> {
-    Ok(Pretty(
+    Ok(Rendered(
         StatusCode::OK,
-        app.service.get_authorization(&caller, id).await?,
+        render::authorization(&app.service.get_authorization(&caller, id).await?),
     ))
 }
 
@@ -70,9 +69,9 @@ async fn update(
     PathId(id): PathId,
     JsonBody(request): JsonBody<AuthorizationUpdateRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    Ok(Pretty(
+    Ok(Rendered(
         StatusCode::OK,
-        app.service.update_authorization(&caller, id, request).await?,
+        render::authorization(&app.service.update_authorization(&caller, id, request).await?),
     ))
 }
 

@@ -9,7 +9,8 @@ use http::StatusCode;
 use model::wire::{AuthorizationUpdateRequest, PasswordRequest, V1AuthorizationPostRequest};
 use service::{AuthorizationQuery, Caller};
 
-use crate::extract::{JsonBody, Params, PathId, Pretty};
+use crate::extract::{JsonBody, Params, PathId, Rendered};
+use crate::render;
 use crate::{ApiError, AppState};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -40,10 +41,8 @@ async fn list(
         org: params.get("org"),
         ..AuthorizationQuery::default()
     };
-    Ok(Pretty(
-        StatusCode::OK,
-        app.service.list_v1_authorizations(&caller, query).await?,
-    ))
+    let list = app.service.list_v1_authorizations(&caller, query).await?;
+    Ok(Rendered(StatusCode::OK, render::authorizations(&list)))
 }
 
 async fn create(
@@ -51,9 +50,9 @@ async fn create(
     Extension(caller): Extension<Caller>,
     JsonBody(request): JsonBody<V1AuthorizationPostRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    Ok(Pretty(
+    Ok(Rendered(
         StatusCode::CREATED,
-        app.service.create_v1_authorization(&caller, request).await?,
+        render::authorization(&app.service.create_v1_authorization(&caller, request).await?),
     ))
 }
 
@@ -62,9 +61,9 @@ async fn find(
     Extension(caller): Extension<Caller>,
     PathId(id): PathId,
 ) -> Result<impl IntoResponse, ApiError> {
-    Ok(Pretty(
+    Ok(Rendered(
         StatusCode::OK,
-        app.service.get_v1_authorization(&caller, id).await?,
+        render::authorization(&app.service.get_v1_authorization(&caller, id).await?),
     ))
 }
 
@@ -74,9 +73,9 @@ async fn update(
     PathId(id): PathId,
     JsonBody(request): JsonBody<AuthorizationUpdateRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    Ok(Pretty(
+    Ok(Rendered(
         StatusCode::OK,
-        app.service.update_v1_authorization(&caller, id, request).await?,
+        render::authorization(&app.service.update_v1_authorization(&caller, id, request).await?),
     ))
 }
 
