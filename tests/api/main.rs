@@ -1,6 +1,7 @@
 //! Integration tests: the real server on `127.0.0.1:0` with a real redb file, over HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod answers;
 mod audit;
 mod authentication;
 mod authorizations;

@@ -10,6 +10,7 @@ use http::{HeaderValue, StatusCode, header};
 use model::Id;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use service::{AuthenticationError, Caller};
 
 use crate::ApiError;
 
@@ -123,8 +124,25 @@ impl<T: Serialize> IntoResponse for Pretty<T> {
     }
 }
 
+/// The caller the token middleware put into the request's extensions, taken out of them rather than cloned as
+/// axum's `Extension` would (a token's caller holds its whole record: the operator's has 44 permissions). A
+/// route behind the middleware always has one; without it (a bug) the answer is 401.
+pub(crate) struct Authenticated(pub Caller);
+
+impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .remove::<Caller>()
+            .map(Authenticated)
+            .ok_or(ApiError::Authentication(AuthenticationError::UnknownToken))
+    }
+}
+
 /// A success body already written as tab-indented JSON (see `render`), with a status.
-pub(crate) struct Rendered(pub StatusCode, pub Vec<u8>);
+pub(crate) struct Rendered(pub StatusCode, pub Bytes);
 
 impl IntoResponse for Rendered {
     fn into_response(self) -> Response {

@@ -1,15 +1,16 @@
 //! influx-authz's HTTP API, shaped like InfluxDB OSS 2.x's.
 //!
 //! # Layout
-//! - [`app`]: the whole HTTP service: build headers, trailing-slash stripping, authentication (before routing, as
-//!   InfluxDB does), then the router.
+//! - [`app`]: the whole HTTP service: trailing-slash stripping, then one service for what every request needs
+//!   (timing, build headers, authentication before routing, as InfluxDB does), then the router.
 //! - `routes/*`: one router function per resource; handlers only extract, call one `service` method and pick a
 //!   status.
 //! - `error`: [`ApiError`], the one place that writes InfluxDB's `{"code","message"}` body.
 //! - `extract`: body, query and path extractors whose rejections are InfluxDB errors, and the tab-indented JSON
 //!   response.
 //! - `render`: authorizations written straight into that JSON (lists are made of them), without serde.
-//! - `middleware`: the one layer before routing: deadline, CORS, token and session authentication, the JSON 405.
+//! - `middleware`: [`middleware::Front`], the one service before routing: metrics timing, deadline, CORS, token and
+//!   session authentication, the JSON 405.
 //! - `guard`: request limits, and counting (optionally rate-limiting) failed authentications.
 //! - `metrics`: the counters and histograms of `GET /metrics` (requests by route and status, latency,
 //!   authentication outcomes) and the one place that writes the Prometheus text.
@@ -26,7 +27,7 @@ mod error;
 mod extract;
 mod guard;
 mod metrics;
-mod middleware;
+pub mod middleware;
 mod render;
 mod routes;
 
@@ -34,8 +35,8 @@ use std::time::Instant;
 
 use axum::Router;
 use service::Service;
-use tower::ServiceBuilder;
-use tower_http::normalize_path::NormalizePathLayer;
+use tower::Layer as _;
+use tower_http::normalize_path::NormalizePath;
 
 pub use error::{ApiError, ErrorCode};
 pub use guard::{AuthFailures, RequestLimits};
@@ -74,18 +75,14 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The complete HTTP service: every request is timed and counted for `/metrics` and gets the build headers; a
-/// trailing slash is stripped; the token is checked before routing (so an unknown path without a token is 401, as
-/// in InfluxDB); then the router runs.
-pub fn app(state: AppState) -> Router {
+/// The complete HTTP service (see [`app`]).
+pub type App = NormalizePath<middleware::Front<Router>>;
+
+/// The complete HTTP service: a trailing slash is stripped; every request is timed and counted for `/metrics`,
+/// gets the build headers, and has its token checked before routing (so an unknown path without a token is 401,
+/// as in InfluxDB), all in one service ([`middleware::Front`]); then the router runs.
+pub fn app(state: AppState) -> App {
     let inner = router(state.clone());
-    let track = metrics::TrackLayer(std::sync::Arc::clone(&state.metrics));
-    let authenticated = ServiceBuilder::new()
-        .layer(axum::middleware::from_fn_with_state(state, middleware::gate))
-        .service(inner);
-    let normalized = ServiceBuilder::new()
-        .layer(track)
-        .layer(NormalizePathLayer::trim_trailing_slash())
-        .service(authenticated);
-    Router::new().fallback_service(normalized)
+    let front = middleware::FrontLayer::new(state).layer(inner);
+    NormalizePath::trim_trailing_slash(front)
 }

@@ -1,8 +1,8 @@
 //! What `GET /metrics` exports, counted on the request path at the cost of a few relaxed atomic additions, and the
 //! one place that writes the Prometheus text format.
 //!
-//! - [`TrackLayer`] wraps the whole service (outside authentication, which runs before routing): it times each
-//!   request and counts it by method, route and status.
+//! - [`Metrics::record_response`], called by the one layer every request passes (`middleware::Front`, outside
+//!   authentication), times each request and counts it by method, route and status.
 //! - [`RouteLayer`] sits on every route of the router (`Router::layer`). It learns its route's template from
 //!   axum's `MatchedPath` on its first request and keeps the slot index, then marks each response with it, so
 //!   the outer layer knows the route without a lookup or a lock. A response with no mark (a 404, or a request
@@ -19,7 +19,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::{Context, Poll, ready};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::{MatchedPath, Request};
 use axum::response::Response;
@@ -103,6 +103,16 @@ impl Series {
 }
 
 impl Metrics {
+    /// Counts an answered request by method, route (the mark the route layer left on it) and status, with its
+    /// time.
+    pub(crate) fn record_response(&self, method: &Method, response: &Response, elapsed: Duration) {
+        let route = response
+            .extensions()
+            .get::<RouteMark>()
+            .map_or(UNMATCHED, |mark| mark.0);
+        self.record_request(route, method_slot(method), response.status().as_u16(), elapsed);
+    }
+
     fn record_request(&self, route: u16, method: usize, status: u16, elapsed: Duration) {
         let series = self.series[usize::from(route)][method].get_or_init(Box::default);
         series.count_status(status);
@@ -448,80 +458,6 @@ impl Outcome {
 
 // -- the outer layer: time and count every request -------------------------------------------------------------
 
-/// Times and counts every request; put it outside everything else.
-#[derive(Clone)]
-pub(crate) struct TrackLayer(pub(crate) Arc<Metrics>);
-
-impl<S> tower::Layer<S> for TrackLayer {
-    type Service = Track<S>;
-
-    fn layer(&self, inner: S) -> Track<S> {
-        Track {
-            inner,
-            metrics: Arc::clone(&self.0),
-        }
-    }
-}
-
-#[derive(Clone)]
-pub(crate) struct Track<S> {
-    inner: S,
-    metrics: Arc<Metrics>,
-}
-
-impl<S, B> tower::Service<http::Request<B>> for Track<S>
-where
-    S: tower::Service<http::Request<B>, Response = Response>,
-{
-    type Response = Response;
-    type Error = S::Error;
-    type Future = TrackFuture<S::Future>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: http::Request<B>) -> Self::Future {
-        TrackFuture {
-            method: method_slot(request.method()),
-            started: Instant::now(),
-            metrics: Arc::clone(&self.metrics),
-            inner: self.inner.call(request),
-        }
-    }
-}
-
-pin_project_lite::pin_project! {
-    pub(crate) struct TrackFuture<F> {
-        #[pin]
-        inner: F,
-        metrics: Arc<Metrics>,
-        method: usize,
-        started: Instant,
-    }
-}
-
-impl<F, E> Future for TrackFuture<F>
-where
-    F: Future<Output = Result<Response, E>>,
-{
-    type Output = Result<Response, E>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let result = ready!(this.inner.poll(cx));
-        if let Ok(response) = &result {
-            let route = response
-                .extensions()
-                .get::<RouteMark>()
-                .map_or(UNMATCHED, |mark| mark.0);
-            this.metrics
-                .record_request(route, *this.method, response.status().as_u16(), this.started.elapsed());
-        }
-        Poll::Ready(result)
-    }
-}
-
 // -- the route layer: tell the outer layer which route answered ------------------------------------------------
 
 /// The route slot of the route that answered, in the response's extensions.
@@ -629,7 +565,7 @@ mod tests {
         }
     }
 
-    /// The two layers as `api::app` uses them, around a small router.
+    /// The route layer as `api::app` uses it, and the counting `middleware::Front` does around the router.
     fn app(metrics: &Arc<Metrics>) -> Router {
         let router = Router::new()
             .route(
@@ -640,11 +576,17 @@ mod tests {
             .fallback(|| async { StatusCode::NOT_FOUND })
             .layer(RouteLayer(Arc::clone(metrics)))
             .with_state(());
-        Router::new().fallback_service(
-            tower::ServiceBuilder::new()
-                .layer(TrackLayer(Arc::clone(metrics)))
-                .service(router),
-        )
+        let metrics = Arc::clone(metrics);
+        Router::new().fallback_service(tower::service_fn(move |request: Request| {
+            let (router, metrics) = (router.clone(), Arc::clone(&metrics));
+            async move {
+                let method = request.method().clone();
+                let started = std::time::Instant::now();
+                let response = router.oneshot(request).await?;
+                metrics.record_response(&method, &response, started.elapsed());
+                Ok::<_, std::convert::Infallible>(response)
+            }
+        }))
     }
 
     async fn send(app: &Router, method: Method, path: &str) -> StatusCode {

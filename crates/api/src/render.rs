@@ -94,6 +94,12 @@ impl Out {
     fn string(&mut self, text: &str) {
         self.0.push(b'"');
         let bytes = text.as_bytes();
+        // Nearly every string has nothing to escape: copied whole.
+        if !bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\') {
+            self.0.extend_from_slice(bytes);
+            self.0.push(b'"');
+            return;
+        }
         let mut start = 0;
         for (i, &byte) in bytes.iter().enumerate() {
             let escape: &[u8] = match byte {

@@ -16,6 +16,7 @@ pub mod process;
 pub mod procfs;
 pub mod seed;
 pub mod stats;
+pub mod wrk;
 
 /// What `baseline` answers to everything: about 600 bytes of JSON shaped like one authorization.
 pub const BASELINE_BODY: &str = concat!(

@@ -54,6 +54,10 @@ struct Args {
     /// `both`, one after the other in the same run, with the PostgreSQL targets checked against redb's figures.
     #[arg(long, value_enum, default_value = "redb")]
     backend: BackendArg,
+    /// Also measure GET by id and the 401 at c=64 with wrk (`wrk -t1 -c64`, Debian's package), alternating with
+    /// the baseline like the bench's own client; said and skipped when wrk is not installed.
+    #[arg(long)]
+    wrk: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -150,6 +154,7 @@ struct Config {
     large: u64,
     only: Vec<String>,
     perf: Option<PathBuf>,
+    wrk: bool,
 }
 
 impl Config {
@@ -296,10 +301,20 @@ struct Row {
     baseline: Summary,
 }
 
+/// Medians of the wrk runs of one scenario.
+struct WrkRow {
+    scenario: &'static str,
+    ours: f64,
+    baseline: f64,
+    ours_cpu_us: f64,
+    baseline_cpu_us: f64,
+}
+
 struct Bench {
     config: Config,
     baseline: Server,
     rows: Vec<Row>,
+    wrk_rows: Vec<WrkRow>,
     seed: std::cell::Cell<u64>,
 }
 
@@ -546,6 +561,52 @@ impl Bench {
         self.rows.push(row);
     }
 
+    /// With `--wrk`: a warm-up, then `runs` × (baseline, influx-authz) of `wrk -t1 -c64` on `GET path`.
+    async fn wrk_compare(
+        &mut self,
+        ours: &Server,
+        scenario: &'static str,
+        path: &str,
+        token: Option<&str>,
+        success: bool,
+    ) -> Result<(), String> {
+        if !self.config.wrk {
+            return Ok(());
+        }
+        eprintln!("  {scenario} c=64, wrk");
+        // The baseline answers 200 to everything.
+        let run = |server: &Server, duration: Duration| {
+            let (address, pid) = (server.address, server.pid());
+            let (path, token) = (path.to_owned(), token.map(str::to_owned));
+            let success = success || std::ptr::eq(server, &self.baseline);
+            tokio::task::spawn_blocking(move || {
+                bench::wrk::run(address, pid, &path, token.as_deref(), 64, duration, success)
+            })
+        };
+        let warmup = self.config.warmup().max(Duration::from_secs(1));
+        let joined = |e: tokio::task::JoinError| e.to_string();
+        run(&self.baseline, warmup).await.map_err(joined)??;
+        run(ours, warmup).await.map_err(joined)??;
+        let (mut base, mut mine) = (Vec::new(), Vec::new());
+        for _ in 0..self.config.runs {
+            base.push(run(&self.baseline, self.config.duration).await.map_err(joined)??);
+            mine.push(run(ours, self.config.duration).await.map_err(joined)??);
+        }
+        let row = WrkRow {
+            scenario,
+            ours: median(mine.iter().map(|r| r.per_second)),
+            baseline: median(base.iter().map(|r| r.per_second)),
+            ours_cpu_us: median(mine.iter().map(|r| r.server_cpu_us)),
+            baseline_cpu_us: median(base.iter().map(|r| r.server_cpu_us)),
+        };
+        eprintln!(
+            "    wrk: {:.0} req/s (baseline {:.0}), {:.1} CPU µs/req (baseline {:.1})",
+            row.ours, row.baseline, row.ours_cpu_us, row.baseline_cpu_us
+        );
+        self.wrk_rows.push(row);
+        Ok(())
+    }
+
     fn row(&self, scenario: &str, concurrency: usize) -> Option<&Row> {
         self.rows
             .iter()
@@ -697,6 +758,13 @@ async fn run_on(args: Args, on_postgres: bool) -> Result<Measured, String> {
         large: args.large.unwrap_or(if args.quick { 20_000 } else { 1_000_000 }),
         only: args.only,
         perf: args.perf,
+        wrk: args.wrk && {
+            let found = bench::wrk::available();
+            if !found {
+                eprintln!("bench: --wrk: wrk is not installed (Debian package: wrk); its runs are skipped");
+            }
+            found
+        },
     };
     let bin_dir = match args.bin_dir {
         Some(dir) => dir,
@@ -767,6 +835,7 @@ async fn run_on(args: Args, on_postgres: bool) -> Result<Measured, String> {
         config,
         baseline,
         rows: Vec::new(),
+        wrk_rows: Vec::new(),
         seed: std::cell::Cell::new(1),
     };
     let mut memory: BTreeMap<&str, Memory> = BTreeMap::new();
@@ -826,6 +895,10 @@ async fn run_on(args: Args, on_postgres: bool) -> Result<Measured, String> {
                 )
                 .await?;
         }
+        let path = format!("/api/v2/authorizations/{first_id}");
+        bench
+            .wrk_compare(&ours, "get_by_id", &path, Some(ADMIN_TOKEN), true)
+            .await?;
     }
     for (scenario, user, n) in [("list_10", seed::USER_10, 10), ("list_1000", seed::USER_1000, 1000)] {
         if bench.config.wants(scenario) {
@@ -865,6 +938,10 @@ async fn run_on(args: Args, on_postgres: bool) -> Result<Measured, String> {
                 .compare(&ours, "unauthorized", "same GET, unknown token: 401".into(), c, &make)
                 .await?;
         }
+        let path = format!("/api/v2/authorizations/{first_id}");
+        bench
+            .wrk_compare(&ours, "unauthorized", &path, Some(&seed::unknown_token()), false)
+            .await?;
     }
     let small_tokens = token_pool(seed::population(0), 50_000, 7);
     if bench.config.wants("token_check_1k") {
@@ -1183,6 +1260,21 @@ fn print_tables(bench: &Bench, startup: &BTreeMap<&str, Vec<f64>>, memory: &BTre
             "- 401 at c=64 ≥ 0.9× baseline: {:.2}× — {}",
             ratio,
             verdict(ratio >= 0.9)
+        );
+    }
+    for row in &bench.wrk_rows {
+        let (name, target) = match row.scenario {
+            "get_by_id" => ("GET by id", 0.8),
+            _ => ("401", 0.9),
+        };
+        let ratio = row.ours / row.baseline;
+        println!(
+            "- {name} at c=64 ≥ {target}× baseline, with wrk: {ratio:.2}× ({:.0} vs {:.0} req/s; {:.1} vs {:.1} server CPU µs/req) — {}",
+            row.ours,
+            row.baseline,
+            row.ours_cpu_us,
+            row.baseline_cpu_us,
+            verdict(ratio >= target)
         );
     }
     if let (Some(small), Some(large)) = (bench.row("token_check_1k", 64), bench.row("token_check_large", 64)) {

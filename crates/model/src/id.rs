@@ -86,6 +86,42 @@ impl<'de> Deserialize<'de> for Id {
     }
 }
 
+/// A hasher for the in-memory maps of the request path, keyed by [`Id`]s or token hashes (`TokenHash`): a
+/// multiply-rotate per word instead of SipHash, ten times cheaper. SipHash guards a map against keys chosen to
+/// collide; these maps only ever hold keys the server made (IDs) or SHA-256 hashes of tokens that exist, so no
+/// client can choose what goes in. Lookups with any key stay correct, only their cost varies.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct WordHasher(u64);
+
+impl std::hash::Hasher for WordHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+        for &byte in chunks.remainder() {
+            self.write_u64(u64::from(byte));
+        }
+    }
+
+    fn write_u64(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, word: usize) {
+        self.write_u64(word as u64);
+    }
+}
+
+/// A `HashMap` with [`WordHasher`].
+pub type WordMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<WordHasher>>;
+
 #[cfg(test)]
 mod tests {
     use super::*;

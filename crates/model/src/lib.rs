@@ -23,7 +23,7 @@ pub mod wire;
 mod fuzz_tests;
 
 pub use audit::{AuditAction, AuditActor, AuditChanges, AuditEntry, AuditTarget, CredentialKind, Outcome};
-pub use id::{Id, IdError};
+pub use id::{Id, IdError, WordHasher, WordMap};
 pub use permission::{Action, Permission, PermissionParseError, Resource, ResourceType};
 pub use record::{Authorization, Bucket, BucketKind, Org, Session, Status, User, V1Credentials};
 pub use token::{Token, TokenHash};

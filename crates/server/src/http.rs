@@ -7,8 +7,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
-use axum::extract::ConnectInfo;
+use axum::extract::{ConnectInfo, Request};
+use axum::response::Response;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -43,14 +43,18 @@ impl Default for Limits {
     }
 }
 
-/// Serves `router` on `listener` until `shutdown` completes, then lets the requests in flight finish (for at most
-/// `limits.shutdown_grace`).
-pub async fn serve_with(
+/// Serves `router` (an axum `Router`, [`api::App`], or any such service) on `listener` until `shutdown` completes,
+/// then lets the requests in flight finish (for at most `limits.shutdown_grace`).
+pub async fn serve_with<S>(
     listener: TcpListener,
-    router: Router,
+    router: S,
     shutdown: impl Future<Output = ()> + Send + 'static,
     limits: Limits,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    S: tower::Service<Request, Response = Response, Error = Infallible> + Clone + Send + Sync + 'static,
+    S::Future: Send,
+{
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
     let mut builder = hyper::server::conn::http1::Builder::new();

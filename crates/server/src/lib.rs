@@ -7,18 +7,20 @@ mod config;
 mod http;
 mod migrate;
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
 use api::{AppState, AuthFailures};
-use axum::Router;
 use axum::extract::Request;
+use axum::response::Response;
 use model::wire::SetupRequest;
 use service::{Options, Service, ServiceError};
 use store::{Store, StoreError};
 use store_redb::RedbStore;
 use tokio::net::TcpListener;
+use tower::Layer as _;
 use tower_http::trace::TraceLayer;
 
 pub use config::{Cli, Command, Config, InitSetup, LogFormat, MigrateArgs, PostgresUrl};
@@ -51,7 +53,8 @@ pub enum StartError {
 /// A built server: the service and the HTTP app around it.
 pub struct App {
     pub service: Service,
-    pub router: Router,
+    /// The HTTP service (see [`api::app`]); [`serve`] and [`serve_with`] take it.
+    pub router: api::App,
     /// What [`serve_with`] should enforce for this configuration.
     pub limits: Limits,
 }
@@ -258,22 +261,38 @@ async fn apply_seed(service: &Service, path: &std::path::Path) -> Result<(), Sta
 /// At `info`, the default, it adds nothing: inside a request only warnings and errors are logged then, and each says
 /// what failed, while creating and closing the span cost ~4,000 instructions a request (a tenth of a refused one,
 /// per `hotpath` under callgrind) for lines that are never written.
-pub fn with_tracing(router: Router) -> Router {
+pub fn with_tracing<S>(router: S) -> HttpService
+where
+    S: tower::Service<Request, Response = Response, Error = Infallible> + Clone + Send + Sync + 'static,
+    S::Future: Send,
+{
     if !tracing::enabled!(tracing::Level::DEBUG) {
-        return router;
+        return HttpService::new(router);
     }
-    router.layer(TraceLayer::new_for_http().make_span_with(
-        |request: &Request| tracing::debug_span!("request", method = %request.method(), path = %request.uri().path()),
-    ))
+    let traced = TraceLayer::new_for_http()
+        .make_span_with(
+            |request: &Request| tracing::debug_span!("request", method = %request.method(), path = %request.uri().path()),
+        )
+        .layer(router);
+    HttpService::new(tower::ServiceExt::map_response(traced, |response| {
+        response.map(axum::body::Body::new)
+    }))
 }
+
+/// An HTTP service of any make, boxed: what [`with_tracing`] gives.
+pub type HttpService = tower::util::BoxCloneSyncService<Request, Response, Infallible>;
 
 /// Serves `router` on `listener` with the default [`Limits`] until `shutdown` completes, then finishes the
 /// requests in flight.
-pub async fn serve(
+pub async fn serve<S>(
     listener: TcpListener,
-    router: Router,
+    router: S,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    S: tower::Service<Request, Response = Response, Error = Infallible> + Clone + Send + Sync + 'static,
+    S::Future: Send,
+{
     http::serve_with(listener, router, shutdown, Limits::default()).await
 }
 

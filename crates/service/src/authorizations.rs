@@ -14,6 +14,9 @@ use model::{
 };
 use store::{AuthorizationFilter, Conflict, Store, StoreError};
 
+use bytes::Bytes;
+
+use crate::rendered;
 use crate::views::Names;
 use crate::{Caller, Service, ServiceError};
 
@@ -230,12 +233,13 @@ fn non_empty(value: Option<String>) -> Option<String> {
 
 /// The permissions a record's reader (or writer) must hold: the token itself and its owner.
 pub(crate) fn record_checks(action: Action, auth: &Authorization) -> [Permission; 2] {
+    checks_of(action, auth.id, auth.org_id, auth.user_id)
+}
+
+fn checks_of(action: Action, id: Id, org_id: Id, user_id: Id) -> [Permission; 2] {
     [
-        Permission::new(
-            action,
-            Resource::one_in_org(ResourceType::Authorizations, auth.id, auth.org_id),
-        ),
-        Permission::new(action, Resource::one(ResourceType::Users, auth.user_id)),
+        Permission::new(action, Resource::one_in_org(ResourceType::Authorizations, id, org_id)),
+        Permission::new(action, Resource::one(ResourceType::Users, user_id)),
     ]
 }
 
@@ -567,6 +571,60 @@ impl Service {
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     pub async fn get_authorization(&self, caller: &Caller, id: Id) -> Result<AuthorizationView, ServiceError> {
         self.get_of(Kind::V2, caller, id)
+    }
+
+    /// `GET /api/v2/authorizations/{id}` (or the v1 route), written by `write` (the HTTP layer's JSON): the same
+    /// answer as [`get_authorization`](Self::get_authorization), kept as written for the store's generation (see
+    /// `rendered`) and checked against the caller on every request.
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
+    pub fn get_written(
+        &self,
+        v1: bool,
+        caller: &Caller,
+        id: Id,
+        write: fn(&AuthorizationView) -> Vec<u8>,
+    ) -> Result<Bytes, ServiceError> {
+        let kind = if v1 { Kind::V1 } else { Kind::V2 };
+        self.read_inline(|store| {
+            let snapshot = store.snapshot()?;
+            let generation = snapshot.generation();
+            if let Some(generation) = generation
+                && let Some(kept) = self.inner.answers.get(generation, id)
+            {
+                if kept.kind != kind {
+                    return Err(not_found());
+                }
+                checks_of(Action::Read, id, kept.org_id, kept.user_id)
+                    .iter()
+                    .try_for_each(|p| caller.check(p))?;
+                if kept.pending_use == self.pending_use(id) {
+                    return Ok(kept.body.clone());
+                }
+            }
+            let mut names = Names::of(snapshot);
+            let auth = names
+                .snapshot()
+                .authorization(id)?
+                .filter(|auth| Kind::of(auth) == kind)
+                .ok_or_else(not_found)?;
+            record_checks(Action::Read, &auth)
+                .iter()
+                .try_for_each(|p| caller.check(p))?;
+            let pending_use = self.pending_use(id);
+            let view = self.view_with(&mut names, &auth)?;
+            let body = Bytes::from(write(&view));
+            if let Some(generation) = generation {
+                let answer = rendered::Answer {
+                    kind,
+                    org_id: auth.org_id,
+                    user_id: auth.user_id,
+                    pending_use,
+                    body: body.clone(),
+                };
+                self.inner.answers.keep(generation, id, answer);
+            }
+            Ok(body)
+        })
     }
 
     pub(crate) fn get_of(&self, kind: Kind, caller: &Caller, id: Id) -> Result<AuthorizationView, ServiceError> {

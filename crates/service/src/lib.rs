@@ -28,6 +28,7 @@ mod legacy;
 mod orgs;
 mod passwords;
 mod query;
+mod rendered;
 mod seed;
 mod sessions;
 mod setup;
@@ -114,9 +115,11 @@ struct Inner {
     ids: ids::IdGenerator,
     options: Options,
     /// Last uses since the last flush: recorded on the hot path without a write, flushed in the background.
-    last_used: std::sync::Mutex<std::collections::HashMap<model::Id, OffsetDateTime>>,
+    last_used: std::sync::Mutex<model::WordMap<model::Id, OffsetDateTime>>,
     /// Failed authentications and sign-ins since the last flush of the audit trail.
     audit: audit::AuditLog,
+    /// Answers of `GET …/authorizations/{id}` as written, for the store's current generation.
+    answers: rendered::Answers,
 }
 
 impl Service {
@@ -130,6 +133,7 @@ impl Service {
                 ids: ids::IdGenerator::new(node),
                 last_used: std::sync::Mutex::default(),
                 audit: audit::AuditLog::default(),
+                answers: rendered::Answers::default(),
                 options,
             }),
         })

@@ -18,12 +18,17 @@ pub(crate) struct Names {
 
 impl Names {
     pub(crate) fn new(store: &dyn Store) -> Result<Self, StoreError> {
-        Ok(Self {
-            snapshot: store.snapshot()?,
+        Ok(Self::of(store.snapshot()?))
+    }
+
+    /// Names read from `snapshot`.
+    pub(crate) fn of(snapshot: Box<dyn Snapshot>) -> Self {
+        Self {
+            snapshot,
             orgs: HashMap::new(),
             users: HashMap::new(),
             buckets: HashMap::new(),
-        })
+        }
     }
 
     /// The snapshot the names come from, for reading the records they name in the same transaction.
@@ -128,10 +133,20 @@ pub(crate) fn authorization_links(auth: &Authorization) -> Links {
     } else {
         crate::authorizations::V2_PATH
     };
+    // Every record of a list has these two: concatenated, not through `format!` (a third of a view's cost).
     links([
-        ("self", format!("{base}/{}", auth.id)),
-        ("user", format!("/api/v2/users/{}", auth.user_id)),
+        ("self", path(base, auth.id)),
+        ("user", path("/api/v2/users", auth.user_id)),
     ])
+}
+
+/// `<base>/<id>`.
+fn path(base: &str, id: Id) -> String {
+    let mut out = String::with_capacity(base.len() + 17);
+    out.push_str(base);
+    out.push('/');
+    out.push_str(std::str::from_utf8(&id.hex()).unwrap_or_default());
+    out
 }
 
 pub(crate) fn user_view(user: &User) -> UserView {

@@ -30,6 +30,11 @@ impl Snapshot for RedbSnapshot {
     fn bucket(&self, id: Id) -> Result<Option<Bucket>, StoreError> {
         Ok(RedbSnapshot::bucket(self, id)?)
     }
+
+    /// One process holds the file, and every commit starts a new generation before it is acknowledged.
+    fn generation(&self) -> Option<u64> {
+        Some(RedbSnapshot::generation(self))
+    }
 }
 
 impl Store for RedbStore {

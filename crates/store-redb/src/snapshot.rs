@@ -6,13 +6,18 @@
 //! write commits. Each commit bumps a generation *before* the write is acknowledged; a reader takes the shared
 //! transaction only if it was begun at the current generation, and otherwise begins a new one. So a reader that
 //! starts after a write was acknowledged always sees it: a deleted token fails on the very next request, exactly
-//! as if every request began its own transaction. Nothing is copied out of redb: this reuses redb's own MVCC
-//! snapshot, it is not a cache of records.
+//! as if every request began its own transaction. This reuses redb's own MVCC snapshot; it is not a cache that
+//! could outlive a write.
+//!
+//! What a snapshot holds never changes, so what is read from it may be kept with it: the token checks it has
+//! answered keep their decoded records (the operator's holds 44 permissions, most of a check's cost), and go
+//! with the snapshot at the next commit. [`RedbSnapshot::generation`] names the snapshot, for the service to do
+//! the same with what it renders from one.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use model::{Authorization, Bucket, Id, Org, TokenHash, User};
+use model::{Authorization, Bucket, Id, Org, TokenHash, User, WordMap};
 use redb::{ReadOnlyTable, ReadTransaction, TableDefinition};
 
 use crate::codec::Record;
@@ -34,7 +39,17 @@ pub(crate) struct Shared {
     users: OnceLock<Records>,
     orgs: OnceLock<Records>,
     buckets: OnceLock<Records>,
+    /// Token checks answered from this snapshot, by token hash (found ones only, so only existing tokens: at
+    /// most [`MAX_CHECKED`]).
+    checked: Mutex<WordMap<TokenHash, Checked>>,
 }
+
+/// What a token check found: the authorization and its user.
+type Checked = (Authorization, Option<User>);
+
+/// Token checks kept per snapshot at most: a snapshot lives until the next commit (at least every few seconds
+/// while tokens are used, when their last uses are written), so this bounds what one holds.
+const MAX_CHECKED: usize = 4096;
 
 /// The shared snapshot and the generation it must match.
 #[derive(Default)]
@@ -79,6 +94,7 @@ impl RedbStore {
             users: OnceLock::new(),
             orgs: OnceLock::new(),
             buckets: OnceLock::new(),
+            checked: Mutex::new(WordMap::default()),
         }));
         let mut current = self.snapshots.current.lock().unwrap_or_else(PoisonError::into_inner);
         // A reader that began at a later generation keeps its own.
@@ -112,12 +128,29 @@ impl RedbSnapshot {
         with_last_used(self.table(&shared.last_used, AUTHORIZATION_LAST_USED)?, auth).map(Some)
     }
 
+    /// The generation of the store this snapshot shows: a later commit gives later snapshots another one.
+    pub fn generation(&self) -> u64 {
+        self.0.generation
+    }
+
     /// The authorization whose token hashes to `hash`, and its user: the check every request makes. (Without its
-    /// last use, which the check does not need.)
-    pub fn authorization_and_user_by_token(
-        &self,
-        hash: &TokenHash,
-    ) -> Result<Option<(Authorization, Option<User>)>, Error> {
+    /// last use, which the check does not need.) Decoded once per snapshot.
+    pub fn authorization_and_user_by_token(&self, hash: &TokenHash) -> Result<Option<Checked>, Error> {
+        let checked = || self.0.checked.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(found) = checked().get(hash) {
+            return Ok(Some(found.clone()));
+        }
+        let found = self.look_up_token(hash)?;
+        if let Some(found) = &found {
+            let mut checked = checked();
+            if checked.len() < MAX_CHECKED {
+                checked.insert(*hash, found.clone());
+            }
+        }
+        Ok(found)
+    }
+
+    fn look_up_token(&self, hash: &TokenHash) -> Result<Option<Checked>, Error> {
         let shared = &self.0;
         let index = self.table(&shared.by_token, AUTHORIZATIONS_BY_TOKEN)?;
         let Some(id) = index.get(hash.as_bytes().as_slice())?.map(|g| g.value()) else {

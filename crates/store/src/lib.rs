@@ -178,6 +178,14 @@ pub trait Snapshot: Send + Sync {
     fn user(&self, id: Id) -> Result<Option<User>, StoreError>;
     fn org(&self, id: Id) -> Result<Option<Org>, StoreError>;
     fn bucket(&self, id: Id) -> Result<Option<Bucket>, StoreError>;
+
+    /// Names the state of the store this snapshot shows, when the engine can: a snapshot taken after a commit was
+    /// acknowledged (on any process sharing the store) has a higher generation than any taken before it, so what
+    /// was computed from a snapshot of generation `g` may be reused by readers whose snapshot is also `g`. `None`
+    /// (the default) when the engine cannot promise that: then nothing may be reused.
+    fn generation(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// The storage the service uses. Implemented by each engine crate.

@@ -1,14 +1,14 @@
 //! `GET /api/v2/audit` (an extension: the audit trail, for operators). The entry of a refused request's failed
 //! authentication is recorded by the token middleware.
 
+use axum::Router;
 use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use axum::{Extension, Router};
 use http::StatusCode;
-use service::{AuditQuery, Caller};
+use service::AuditQuery;
 
-use crate::extract::{Params, Pretty};
+use crate::extract::{Authenticated, Params, Pretty};
 use crate::{ApiError, AppState};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -17,7 +17,7 @@ pub(crate) fn routes() -> Router<AppState> {
 
 async fn list(
     State(app): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Authenticated(caller): Authenticated,
     params: Params,
 ) -> Result<impl IntoResponse, ApiError> {
     let query = AuditQuery {

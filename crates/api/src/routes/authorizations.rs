@@ -1,14 +1,14 @@
 //! `/api/v2/authorizations[/{id}]`.
 
+use axum::Router;
 use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use axum::{Extension, Router};
 use http::StatusCode;
 use model::wire::{AuthorizationPostRequest, AuthorizationUpdateRequest};
-use service::{AuthorizationQuery, Caller};
+use service::AuthorizationQuery;
 
-use crate::extract::{JsonBody, Params, PathId, Rendered};
+use crate::extract::{Authenticated, JsonBody, Params, PathId, Rendered};
 use crate::render;
 use crate::{ApiError, AppState};
 
@@ -20,7 +20,7 @@ pub(crate) fn routes() -> Router<AppState> {
 
 async fn list(
     State(app): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Authenticated(caller): Authenticated,
     params: Params,
 ) -> Result<impl IntoResponse, ApiError> {
     let query = AuthorizationQuery {
@@ -38,46 +38,44 @@ async fn list(
         token: None,
     };
     let list = app.service.list_authorizations(&caller, query).await?;
-    Ok(Rendered(StatusCode::OK, render::authorizations(&list)))
+    Ok(Rendered(StatusCode::OK, render::authorizations(&list).into()))
 }
 
 async fn create(
     State(app): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Authenticated(caller): Authenticated,
     JsonBody(request): JsonBody<AuthorizationPostRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
     Ok(Rendered(
         StatusCode::CREATED,
-        render::authorization(&app.service.create_authorization(&caller, request).await?),
+        render::authorization(&app.service.create_authorization(&caller, request).await?).into(),
     ))
 }
 
 async fn find(
     State(app): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Authenticated(caller): Authenticated,
     PathId(id): PathId,
 ) -> Result<impl IntoResponse, ApiError> {
-    Ok(Rendered(
-        StatusCode::OK,
-        render::authorization(&app.service.get_authorization(&caller, id).await?),
-    ))
+    let body = app.service.get_written(false, &caller, id, render::authorization)?;
+    Ok(Rendered(StatusCode::OK, body))
 }
 
 async fn update(
     State(app): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Authenticated(caller): Authenticated,
     PathId(id): PathId,
     JsonBody(request): JsonBody<AuthorizationUpdateRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
     Ok(Rendered(
         StatusCode::OK,
-        render::authorization(&app.service.update_authorization(&caller, id, request).await?),
+        render::authorization(&app.service.update_authorization(&caller, id, request).await?).into(),
     ))
 }
 
 async fn remove(
     State(app): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Authenticated(caller): Authenticated,
     PathId(id): PathId,
 ) -> Result<StatusCode, ApiError> {
     app.service.delete_authorization(&caller, id).await?;

@@ -1,17 +1,17 @@
 //! `/api/v2/orgs`, `/api/v2/users`, `/api/v2/me`, `/api/v2/buckets`: what token clients need around tokens.
 
+use axum::Router;
 use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::{delete, get, post, put};
-use axum::{Extension, Router};
 use http::StatusCode;
 use model::wire::{
     BucketPostRequest, MemberPostRequest, OrgPatchRequest, OrgPostRequest, PasswordRequest, UserPatchRequest,
     UserPostRequest,
 };
-use service::{BucketQuery, Caller, OrgQuery, Role, UserQuery};
+use service::{BucketQuery, OrgQuery, Role, UserQuery};
 
-use crate::extract::{JsonBody, MemberPath, Params, PathId, Pretty};
+use crate::extract::{Authenticated, JsonBody, MemberPath, Params, PathId, Pretty};
 use crate::{ApiError, AppState};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -36,7 +36,7 @@ pub(crate) fn routes() -> Router<AppState> {
 
 async fn list_orgs(
     State(app): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Authenticated(caller): Authenticated,
     params: Params,
 ) -> Result<impl IntoResponse, ApiError> {
     let query = OrgQuery {
@@ -51,7 +51,7 @@ async fn list_orgs(
 
 async fn create_org(
     State(app): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Authenticated(caller): Authenticated,
     JsonBody(request): JsonBody<OrgPostRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
     Ok(Pretty(
@@ -62,7 +62,7 @@ async fn create_org(
 
 async fn find_org(
     State(app): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Authenticated(caller): Authenticated,
     PathId(id): PathId,
 ) -> Result<impl IntoResponse, ApiError> {
     Ok(Pretty(StatusCode::OK, app.service.get_org(&caller, id).await?))
@@ -70,7 +70,7 @@ async fn find_org(
 
 async fn list_users(
     State(app): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Authenticated(caller): Authenticated,
     params: Params,
 ) -> Result<impl IntoResponse, ApiError> {
     let query = UserQuery {
@@ -82,7 +82,7 @@ async fn list_users(
 
 async fn create_user(
     State(app): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Authenticated(caller): Authenticated,
     JsonBody(request): JsonBody<UserPostRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
     Ok(Pretty(
@@ -93,19 +93,19 @@ async fn create_user(
 
 async fn find_user(
     State(app): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Authenticated(caller): Authenticated,
     PathId(id): PathId,
 ) -> Result<impl IntoResponse, ApiError> {
     Ok(Pretty(StatusCode::OK, app.service.get_user(&caller, id).await?))
 }
 
-async fn me(State(app): State<AppState>, Extension(caller): Extension<Caller>) -> Result<impl IntoResponse, ApiError> {
+async fn me(State(app): State<AppState>, Authenticated(caller): Authenticated) -> Result<impl IntoResponse, ApiError> {
     Ok(Pretty(StatusCode::OK, app.service.me(&caller).await?))
 }
 
 async fn list_buckets(
     State(app): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Authenticated(caller): Authenticated,
     params: Params,
 ) -> Result<impl IntoResponse, ApiError> {
     let query = BucketQuery {
@@ -122,7 +122,7 @@ async fn list_buckets(
 
 async fn create_bucket(
     State(app): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Authenticated(caller): Authenticated,
     JsonBody(request): JsonBody<BucketPostRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
     Ok(Pretty(
@@ -133,7 +133,7 @@ async fn create_bucket(
 
 async fn find_bucket(
     State(app): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Authenticated(caller): Authenticated,
     PathId(id): PathId,
 ) -> Result<impl IntoResponse, ApiError> {
     Ok(Pretty(StatusCode::OK, app.service.get_bucket(&caller, id).await?))
@@ -141,7 +141,7 @@ async fn find_bucket(
 
 async fn update_org(
     State(app): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Authenticated(caller): Authenticated,
     PathId(id): PathId,
     JsonBody(request): JsonBody<OrgPatchRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -153,7 +153,7 @@ async fn update_org(
 
 async fn delete_org(
     State(app): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Authenticated(caller): Authenticated,
     PathId(id): PathId,
 ) -> Result<StatusCode, ApiError> {
     app.service.delete_org(&caller, id).await?;
@@ -162,7 +162,7 @@ async fn delete_org(
 
 async fn list_members(
     State(app): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Authenticated(caller): Authenticated,
     PathId(id): PathId,
 ) -> Result<impl IntoResponse, ApiError> {
     Ok(Pretty(
@@ -173,7 +173,7 @@ async fn list_members(
 
 async fn list_owners(
     State(app): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Authenticated(caller): Authenticated,
     PathId(id): PathId,
 ) -> Result<impl IntoResponse, ApiError> {
     Ok(Pretty(
@@ -184,7 +184,7 @@ async fn list_owners(
 
 async fn add_member(
     State(app): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Authenticated(caller): Authenticated,
     PathId(id): PathId,
     JsonBody(request): JsonBody<MemberPostRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -194,7 +194,7 @@ async fn add_member(
 
 async fn add_owner(
     State(app): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Authenticated(caller): Authenticated,
     PathId(id): PathId,
     JsonBody(request): JsonBody<MemberPostRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -204,7 +204,7 @@ async fn add_owner(
 
 async fn remove_member(
     State(app): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Authenticated(caller): Authenticated,
     MemberPath(org, user): MemberPath,
 ) -> Result<StatusCode, ApiError> {
     app.service.remove_member(&caller, org, Role::Member, user).await?;
@@ -213,7 +213,7 @@ async fn remove_member(
 
 async fn remove_owner(
     State(app): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Authenticated(caller): Authenticated,
     MemberPath(org, user): MemberPath,
 ) -> Result<StatusCode, ApiError> {
     app.service.remove_member(&caller, org, Role::Owner, user).await?;
@@ -222,7 +222,7 @@ async fn remove_owner(
 
 async fn update_user(
     State(app): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Authenticated(caller): Authenticated,
     PathId(id): PathId,
     JsonBody(request): JsonBody<UserPatchRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -234,7 +234,7 @@ async fn update_user(
 
 async fn delete_user(
     State(app): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Authenticated(caller): Authenticated,
     PathId(id): PathId,
 ) -> Result<StatusCode, ApiError> {
     app.service.delete_user(&caller, id).await?;
@@ -243,7 +243,7 @@ async fn delete_user(
 
 async fn set_password(
     State(app): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Authenticated(caller): Authenticated,
     PathId(id): PathId,
     JsonBody(request): JsonBody<PasswordRequest>,
 ) -> Result<StatusCode, ApiError> {
@@ -253,7 +253,7 @@ async fn set_password(
 
 async fn set_own_password(
     State(app): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Authenticated(caller): Authenticated,
     headers: http::HeaderMap,
     JsonBody(request): JsonBody<PasswordRequest>,
 ) -> Result<StatusCode, ApiError> {

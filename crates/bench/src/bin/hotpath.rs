@@ -36,7 +36,7 @@ fn request(method: Method, path: &str, token: Option<&str>, body: Option<String>
         .unwrap_or_else(|_| Request::new(Body::empty()))
 }
 
-async fn call(router: &Router, request: Request<Body>) -> Result<(StatusCode, bytes::Bytes), String> {
+async fn call(router: &server::HttpService, request: Request<Body>) -> Result<(StatusCode, bytes::Bytes), String> {
     let response = router.clone().oneshot(request).await.map_err(|e| e.to_string())?;
     let status = response.status();
     let body = response
@@ -48,7 +48,11 @@ async fn call(router: &Router, request: Request<Body>) -> Result<(StatusCode, by
     Ok((status, body))
 }
 
-async fn json(router: &Router, request: Request<Body>, want: StatusCode) -> Result<serde_json::Value, String> {
+async fn json(
+    router: &server::HttpService,
+    request: Request<Body>,
+    want: StatusCode,
+) -> Result<serde_json::Value, String> {
     let (status, body) = call(router, request).await?;
     if status != want {
         return Err(format!("{status}: {}", String::from_utf8_lossy(&body)));
@@ -58,7 +62,12 @@ async fn json(router: &Router, request: Request<Body>, want: StatusCode) -> Resu
 
 /// The measured loop: `n` times the same request, each answer checked for its status.
 #[inline(never)]
-async fn measured(router: &Router, make: &dyn Fn() -> Request<Body>, want: StatusCode, n: usize) -> Result<(), String> {
+async fn measured(
+    router: &server::HttpService,
+    make: &dyn Fn() -> Request<Body>,
+    want: StatusCode,
+    n: usize,
+) -> Result<(), String> {
     for _ in 0..n {
         let (status, _) = call(router, make()).await?;
         if status != want {
@@ -70,13 +79,14 @@ async fn measured(router: &Router, make: &dyn Fn() -> Request<Body>, want: Statu
 
 async fn run(scenario: &str, n: usize) -> Result<(), String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    // Both boxed, as `influx-authz serve` serves its app (`server::with_tracing`).
     let router = if scenario == "baseline" {
-        Router::new().fallback(|| async {
+        server::HttpService::new(Router::new().fallback(|| async {
             (
                 [(http::header::CONTENT_TYPE, "application/json; charset=utf-8")],
                 bench::BASELINE_BODY,
             )
-        })
+        }))
     } else {
         let mut config = server::Cli::try_parse_from(["influx-authz"])
             .map_err(|e| e.to_string())?
