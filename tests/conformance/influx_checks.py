@@ -1,5 +1,6 @@
 """Schemathesis checks for wire rules of the contract that an OpenAPI document cannot express,
-plus one hook that keeps the run's own fixtures (operator token, user, org) alive.
+plus one hook that keeps the run's own fixtures (operator token, user, org, and the spare records
+other operations need) alive, and the generator of the spec's `influx-permissions` format.
 
 Loaded by run.sh through SCHEMATHESIS_HOOKS; each check is enabled by name in --checks.
   influx_build_headers     every response carries X-Influxdb-Build: OSS and X-Influxdb-Version (contract §0)
@@ -8,6 +9,10 @@ Loaded by run.sh through SCHEMATHESIS_HOOKS; each check is enabled by name in --
   influx_token_exposure    the 201 of POST /api/v2/authorizations carries an 88-char base64url token;
                            with hashed tokens (the default) GET, PATCH and list return "", without
                            them (INFLUX_CONFORMANCE_HASHED_TOKENS=false) the token again (contract §5)
+  influx_v1_authorizations a v1 authorization (/private/legacy/authorizations) shows its user name as
+                           `token` in every answer (the one asked for, on create) and links itself
+                           under /private/legacy/authorizations/<id>; the v1 and v2 lists never
+                           show each other's records (contract §1.8)
   influx_session_cookie    POST /api/v2/signin's 204 sets the influxdb-oss-session cookie, HttpOnly with
                            Path=/api/ (contract §4.1); a signout that sets the cookie empties it
   influx_token_extensions  extensions (x-influx-authz-extension): expiresAt/lastUsedAt are RFC 3339 and
@@ -33,10 +38,25 @@ import re
 from datetime import datetime
 
 import schemathesis
+import yaml
+from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{86}==")
 DOCUMENTED_METHODS = {"GET", "HEAD", "POST", "PATCH", "DELETE"}
+SPEC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "openapi", "influx-authz.yml")
+
+
+def _printed_permissions_pattern() -> str:
+    with open(SPEC, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)["components"]["schemas"]["PrintedPermissions"]["pattern"]
+
+
+# The spec's `influx-permissions` format (the `permission` parameter and the X-Influx-Authz-Permission header of
+# /api/v2/authz/check): strings its pattern matches. Schemathesis' coverage phase builds header values out of
+# letters and digits only, so without a format of its own it has no valid value to send in the header (every
+# permission holds a `:`), and the Envoy form of the check, which reads the header alone, never gets one.
+schemathesis.openapi.format("influx-permissions", st.from_regex(_printed_permissions_pattern(), fullmatch=True))
 
 
 # Schemathesis feeds IDs it saw in responses (and the real IDs run.sh gives it) back into later
@@ -53,11 +73,16 @@ DOCUMENTED_METHODS = {"GET", "HEAD", "POST", "PATCH", "DELETE"}
 #     204 (a token caller always gets 401, having no room for Basic credentials).
 # Requests that would do so are pointed at an ID that never exists, or (passwords) keep their shape
 # but set the password the run already uses, so the status the server answers stays the same.
+# The spares run.sh makes for the operations that need a record to exist (INFLUX_CONFORMANCE_KEPT_IDS:
+# the users and orgs of the membership routes, the v1 authorizations the by-ID v1 routes read) may be
+# changed but not deleted: a DELETE of one (an ID fed back from a list) is pointed elsewhere too. The
+# spares meant for DELETE are not among them.
 PROTECTED_IDS = {
     value
     for value in os.environ.get("INFLUX_CONFORMANCE_PROTECTED_IDS", "").split(",")
     if value
 }
+KEPT_IDS = {value for value in os.environ.get("INFLUX_CONFORMANCE_KEPT_IDS", "").split(",") if value}
 # The operator's user ID (one of PROTECTED_IDS) and its password.
 OPERATOR_USER_ID = os.environ.get("INFLUX_CONFORMANCE_OPERATOR_USER_ID", "")
 OPERATOR_PASSWORD = os.environ.get("INFLUX_CONFORMANCE_OPERATOR_PASSWORD", "")
@@ -101,7 +126,7 @@ def before_call(context, case, kwargs):
             params["userID"] = NEVER_EXISTS_ID
         return
     for name, value in list(params.items()):
-        if value in PROTECTED_IDS:
+        if value in PROTECTED_IDS or (method == "DELETE" and value in KEPT_IDS):
             params[name] = NEVER_EXISTS_ID
 
 
@@ -169,6 +194,46 @@ def _authorizations_in(path: str, method: str, status: int, body):
 
 
 HASHED_TOKENS = os.environ.get("INFLUX_CONFORMANCE_HASHED_TOKENS", "true").lower() != "false"
+V1_LIST = "/private/legacy/authorizations"
+V1_ONE = "/private/legacy/authorizations/{authID}"
+
+
+def _v1_authorizations_in(path: str, method: str, status: int, body):
+    """The authorizations found in a response of the v1 routes."""
+    if not isinstance(body, dict):
+        return []
+    if path == V1_LIST and method == "POST" and status == 201:
+        return [body]
+    if path == V1_LIST and method == "GET" and status == 200:
+        return [a for a in body.get("authorizations") or [] if isinstance(a, dict)]
+    if path == V1_ONE and method in ("GET", "PATCH") and status == 200:
+        return [body]
+    return []
+
+
+@schemathesis.check
+def influx_v1_authorizations(ctx, response, case):
+    """A v1 authorization's `token` is its user name, shown everywhere; the two kinds stay apart."""
+    method = case.method.upper()
+    body = _json(response)
+    for auth in _v1_authorizations_in(case.path, method, response.status_code, body):
+        token = auth.get("token")
+        if not (isinstance(token, str) and token):
+            raise AssertionError(f"{method} {case.path} {response.status_code}: v1 authorization {auth.get('id')} "
+                                 f"does not show its user name as token: {token!r}")
+        link = (auth.get("links") or {}).get("self")
+        if link != f"{V1_LIST}/{auth.get('id')}":
+            raise AssertionError(f"{method} {case.path}: v1 authorization {auth.get('id')} links to {link!r}")
+    if case.path == V1_LIST and method == "POST" and response.status_code == 201 and isinstance(body, dict):
+        asked = case.body.get("token") if isinstance(case.body, dict) else None
+        if body.get("token") != asked:
+            raise AssertionError(f"created v1 authorization {body.get('id')} has token {body.get('token')!r}, "
+                                 f"asked for {asked!r}")
+    if case.path == "/api/v2/authorizations" and method == "GET" and response.status_code == 200:
+        for auth, _ in _authorizations_in(case.path, method, response.status_code, body):
+            link = (auth.get("links") or {}).get("self")
+            if link != f"/api/v2/authorizations/{auth.get('id')}":
+                raise AssertionError(f"the v2 list shows authorization {auth.get('id')} linked at {link!r}")
 
 
 @schemathesis.check
@@ -380,6 +445,12 @@ MUST_SUCCEED = {
     "GET /metrics": 200,
     "GET /api/v2/authz/check": 204,
     "GET /api/v2/authz/check/{path}": 204,
+    "GET /private/legacy/authorizations": 200,
+    "POST /private/legacy/authorizations": 201,
+    "GET /private/legacy/authorizations/{authID}": 200,
+    "PATCH /private/legacy/authorizations/{authID}": 200,
+    "DELETE /private/legacy/authorizations/{authID}": 204,
+    "POST /private/legacy/authorizations/{authID}/password": 204,
 }
 
 

@@ -2,7 +2,10 @@
 """Check that openapi/influx-authz.yml has not drifted from InfluxDB's official OSS spec.
 
 For every path + method in our spec it checks, against the official spec:
-  * the path exists there with that method, under the same operationId;
+  * the path exists there with that method, under the same operationId. Paths are compared as a
+    client reaches them: a relative server URL (`servers:` at the top, on a path or on an
+    operation; the innermost wins) is put in front of the path, so the official
+    `/legacy/authorizations` with `servers: [{url: /private}]` is our `/private/legacy/authorizations`;
   * every parameter we declare exists there with the same name, location and type;
   * every request body / response body property we declare (recursively) exists in the
     official schema of the same operation and status, with a compatible type and, where both
@@ -26,8 +29,10 @@ live in ALLOWED below, each with its reason.
 Usage: python3 tests/conformance/spec_drift.py [-v]
   OFFICIAL_SPEC  path of InfluxDB's spec (default: <repo>/../shared/reference/influxdb-oss-openapi.yml)
   OUR_SPEC       path of our spec (default: <repo>/openapi/influx-authz.yml)
-Exit status: 0 when nothing drifted (or the official spec is absent: SKIP), 1 on drift, 2 on usage errors.
-The last line printed is "N passed, N failed".
+  CONFORMANCE_REQUIRE_OFFICIAL_SPEC  1: an absent official spec is a failure instead of a skip
+Exit status: 0 when nothing drifted, 1 on drift, 2 on usage errors, 3 when the official spec is
+absent but required, 77 when it is absent and the check was skipped (nothing compared, so it did not
+pass either). The last line printed is "N passed, N failed" (", 1 skipped" when skipped).
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import sys
+from urllib.parse import urlsplit
 
 try:
     import yaml
@@ -49,6 +55,9 @@ OFFICIAL_SPEC = os.environ.get(
     os.path.normpath(os.path.join(REPO, "..", "shared", "reference", "influxdb-oss-openapi.yml")),
 )
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+EXIT_MISSING_REQUIRED = 3
+# The exit status of a skipped check (the automake and meson convention).
+EXIT_SKIPPED = 77
 # Marks what influx-authz adds to InfluxDB's API (an operation, a parameter or a schema property).
 MARKER = "x-influx-authz-extension"
 
@@ -67,6 +76,16 @@ ALLOWED: list[tuple[str, str]] = [
         "InfluxDB's handler reads ?id= (contract §1.3) although its OpenAPI spec does not list it.",
     ),
     (
+        "GET /private/legacy/authorizations param query:id",
+        "InfluxDB's v1 handler reads ?id=; its OpenAPI spec names the filter authID (contract §1.8). "
+        "We read both.",
+    ),
+    (
+        "POST /private/legacy/authorizations request body required:token",
+        "InfluxDB's server refuses a v1 authorization without token (400 `token required for v1 user "
+        "authorization type`, contract §1.8) although its OpenAPI spec leaves the field optional.",
+    ),
+    (
         "POST /api/v2/setup response 201 body.auth.hashedToken",
         "With hashed tokens setup returns the raw record, which has hashedToken (contract §5); "
         "the official spec predates hashing.",
@@ -83,6 +102,15 @@ ALLOWED: list[tuple[str, str]] = [
 ]
 
 
+def server_prefix(servers) -> str | None:
+    """The path a `servers` list puts in front of every path: its first URL's path, or None when
+    there is no list (the enclosing level's then applies)."""
+    if not servers:
+        return None
+    url = (servers[0] or {}).get("url", "") or ""
+    return urlsplit(url).path.rstrip("/")
+
+
 class Spec:
     """A loaded OpenAPI document with local $ref resolution."""
 
@@ -90,6 +118,22 @@ class Spec:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         with open(path, encoding="utf-8") as fh:
             self.doc = yaml.load(fh, Loader=loader)
+
+    def operations(self):
+        """(path as a client reaches it, method, path as written, path item, operation) of every
+        operation. The innermost `servers` (operation, then path, then document) gives the prefix."""
+        top = server_prefix(self.doc.get("servers")) or ""
+        for path, item in sorted((self.doc.get("paths") or {}).items()):
+            for method in METHODS:
+                op = item.get(method)
+                if op is None:
+                    continue
+                prefix = server_prefix(op.get("servers"))
+                if prefix is None:
+                    prefix = server_prefix(item.get("servers"))
+                if prefix is None:
+                    prefix = top
+                yield prefix + path, method, path, item, op
 
     def deref(self, node):
         seen = 0
@@ -252,19 +296,22 @@ def official_response(off: Spec, op: dict, status: str):
     )
 
 
-def compare_operation(ours: Spec, off: Spec, path: str, method: str, rep: Report):
+def compare_operation(ours: Spec, off: Spec, path: str, method: str, our_item: dict, our_op: dict,
+                      official: dict, rep: Report):
+    """Compares one operation of ours (`path` as a client reaches it) with the official one there.
+    `official` maps each official (path as reached, method) to its (path as written, item, op)."""
     label = f"{method.upper()} {path}"
-    our_item = ours.doc["paths"][path]
-    our_op = our_item[method]
-    off_item = off.doc.get("paths", {}).get(path)
+    found = official.get((path, method))
     if is_extension(our_op):
-        rep.extension(label, off_item is not None and method in off_item)
+        rep.extension(label, found is not None)
         return
-    if not rep.check(off_item is not None, f"{label} path", "path is not in the official spec"):
+    if not rep.check(any(p == path for p, _ in official), f"{label} path", "path is not in the official spec"):
         return
-    off_op = off_item.get(method)
-    if not rep.check(off_op is not None, f"{label} method", "method is not in the official spec"):
+    if not rep.check(found is not None, f"{label} method", "method is not in the official spec"):
         return
+    written, off_item, off_op = found
+    if written != path and rep.verbose:
+        print(f"mapped  {label}: official {method.upper()} {written} behind its server URL")
     rep.check(
         our_op.get("operationId") == off_op.get("operationId"),
         f"{label} operationId",
@@ -339,17 +386,22 @@ def main(argv: list[str]) -> int:
         print("0 passed, 1 failed")
         return 1
     if not os.path.isfile(OFFICIAL_SPEC):
-        print(f"SKIP spec_drift: official spec not found at {OFFICIAL_SPEC} (set OFFICIAL_SPEC to check drift)")
+        if os.environ.get("CONFORMANCE_REQUIRE_OFFICIAL_SPEC", "0") == "1":
+            print(f"FAIL spec_drift: official spec not found at {OFFICIAL_SPEC}, and "
+                  "CONFORMANCE_REQUIRE_OFFICIAL_SPEC=1 requires it (set OFFICIAL_SPEC)")
+            print("0 passed, 1 failed")
+            return EXIT_MISSING_REQUIRED
+        print(f"SKIPPED spec_drift: official spec not found at {OFFICIAL_SPEC}; nothing was compared "
+              "(set OFFICIAL_SPEC to check drift, CONFORMANCE_REQUIRE_OFFICIAL_SPEC=1 to fail instead)")
         print("0 passed, 0 failed, 1 skipped")
-        return 0
+        return EXIT_SKIPPED
     ours, off = Spec(OUR_SPEC), Spec(OFFICIAL_SPEC)
     rep = Report(verbose)
+    official = {(path, method): (written, item, op) for path, method, written, item, op in off.operations()}
     operations = 0
-    for path, item in sorted(ours.doc.get("paths", {}).items()):
-        for method in METHODS:
-            if method in item:
-                operations += 1
-                compare_operation(ours, off, path, method, rep)
+    for path, method, _, item, op in ours.operations():
+        operations += 1
+        compare_operation(ours, off, path, method, item, op, official, rep)
     if rep.allowed:
         print(f"allowed differences ({len(rep.allowed)}):")
         for line in rep.allowed:
