@@ -34,6 +34,7 @@ mod routes;
 use std::time::Instant;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use service::Service;
 use tower::Layer as _;
 use tower_http::normalize_path::NormalizePath;
@@ -71,18 +72,22 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::ui::routes())
         .fallback(routes::system::path_not_found)
         .layer(metrics::RouteLayer(std::sync::Arc::clone(&state.metrics)))
-        .layer(axum::extract::DefaultBodyLimit::max(state.limits.max_body_bytes))
         .with_state(state)
 }
 
 /// The complete HTTP service (see [`app`]).
-pub type App = NormalizePath<middleware::Front<Router>>;
+pub type App = NormalizePath<middleware::Front<BodyLimited<Router>>>;
+
+/// A service whose requests' bodies the extractors read up to `--max-body-bytes`.
+type BodyLimited<S> = <DefaultBodyLimit as tower::Layer<S>>::Service;
 
 /// The complete HTTP service: a trailing slash is stripped; every request is timed and counted for `/metrics`,
 /// gets the build headers, and has its token checked before routing (so an unknown path without a token is 401,
 /// as in InfluxDB), all in one service ([`middleware::Front`]); then the router runs.
 pub fn app(state: AppState) -> App {
-    let inner = router(state.clone());
+    // Around the router rather than a layer of it: `Router::layer` wraps every route in one more boxed service,
+    // which each request clones.
+    let inner = DefaultBodyLimit::max(state.limits.max_body_bytes).layer(router(state.clone()));
     let front = middleware::FrontLayer::new(state).layer(inner);
     NormalizePath::trim_trailing_slash(front)
 }
