@@ -272,7 +272,10 @@ impl Service {
                 self.read_inline(|store| store.authorization_and_user_by_token(&hash))
                     .ok()
                     .flatten()
-                    .map(|(auth, user)| (Some(auth.id), auth.user_id, user.map(|u| u.name)))
+                    .map(|found| {
+                        let auth = &found.authorization;
+                        (Some(auth.id), auth.user_id, found.user.map(|u| u.name))
+                    })
             }
             Attempt::Session(key) => {
                 let hash = key.hash();

@@ -1,8 +1,10 @@
 //! Authentication (a token or a session → a caller) and the permission check a caller runs against a record.
 
+use std::sync::Arc;
+
 use model::permission::any_allows;
 use model::{Authorization, Permission, Resource, ResourceType, Token, User};
-use store::Role;
+use store::{Role, TokenCheck};
 use thiserror::Error;
 
 use crate::{Service, ServiceError};
@@ -10,8 +12,8 @@ use crate::{Service, ServiceError};
 /// How a caller proved who it is.
 #[derive(Debug, Clone)]
 pub enum Credential {
-    /// An API token: its record, permissions and status.
-    Token(Authorization),
+    /// An API token: its record, permissions and status (as the token check found it, shared with it).
+    Token(Arc<Authorization>),
     /// A sign-in session: the user's permissions, computed for this request.
     Session { permissions: Vec<Permission> },
 }
@@ -125,8 +127,11 @@ impl Service {
         let found = self.read_inline(move |store| store.authorization_and_user_by_token(&hash))?;
         match found {
             None => Err(AuthenticationError::UnknownToken),
-            Some((authorization, _)) if authorization.is_expired(self.now()) => Err(AuthenticationError::Expired),
-            Some((authorization, Some(user))) if user.status == model::Status::Active => {
+            Some(found) if found.authorization.is_expired(self.now()) => Err(AuthenticationError::Expired),
+            Some(TokenCheck {
+                authorization,
+                user: Some(user),
+            }) if user.status == model::Status::Active => {
                 self.note_use(authorization.id, self.now());
                 Ok(Caller {
                     user,

@@ -13,6 +13,7 @@ use model::{
     AuditAction, AuditTarget, Authorization, Id, Permission, Resource, ResourceType, Token, TokenHash, User,
     V1Credentials,
 };
+use store::TokenCheck;
 
 use crate::authorizations::{Kind, check_grants, find, vet_request};
 use crate::{AuthenticationError, AuthorizationQuery, Caller, Credential, Service, ServiceError, passwords};
@@ -184,7 +185,7 @@ impl Service {
                 let v2 = store.authorization_and_user_by_token(&password.hash())?;
                 let stored = v1
                     .as_ref()
-                    .and_then(|(auth, _)| auth.v1.as_ref()?.password_hash.as_deref());
+                    .and_then(|found| found.authorization.v1.as_ref()?.password_hash.as_deref());
                 let matches = match stored {
                     Some(stored) => passwords::verify(password.expose(), stored),
                     None => {
@@ -192,14 +193,19 @@ impl Service {
                         false
                     }
                 };
-                let v1 = v1.filter(|(auth, _)| auth.is_v1()).map(|found| (found, matches));
-                let v2 = v2.filter(|(auth, _)| !auth.is_v1());
+                let v1 = v1.filter(|found| found.authorization.is_v1()).map(|found| (found, matches));
+                let v2 = v2.filter(|found| !found.authorization.is_v1());
                 Ok::<_, ServiceError>((v1, v2))
             })
             .await?;
-        let (auth, user) = match (v1, v2) {
-            (Some(((auth, _), false)), _) => return Err(V1Refusal::of("wrong v1 password", Some(&auth))),
-            (Some(((auth, user), true)), _) => (auth, user),
+        let TokenCheck {
+            authorization: auth,
+            user,
+        } = match (v1, v2) {
+            (Some((found, false)), _) => {
+                return Err(V1Refusal::of("wrong v1 password", Some(&found.authorization)));
+            }
+            (Some((found, true)), _) => found,
             (None, Some(found)) => found,
             (None, None) => return Err(V1Refusal::of("unknown v1 user name or token", None)),
         };

@@ -1,9 +1,11 @@
 //! Authorizations: the record, its token hash (unique), its user and org (indexed, for the list filters), and its
 //! last use in a table of its own.
 
+use std::sync::Arc;
+
 use deadpool_postgres::{GenericClient, Transaction};
 use model::{AuditEntry, Authorization, Id, TokenHash, User};
-use store::{AuthorizationFilter, Change, StoreError};
+use store::{AuthorizationFilter, Change, StoreError, TokenCheck};
 use time::OffsetDateTime;
 
 use crate::{PgStore, execute, from_nanos, json, key, nanos, record, row, rows, scalar};
@@ -52,7 +54,7 @@ fn with_last_use(r: &tokio_postgres::Row) -> Result<Authorization, StoreError> {
 pub(crate) async fn by_token(
     client: &impl GenericClient,
     hash: &TokenHash,
-) -> Result<Option<(Authorization, Option<User>)>, StoreError> {
+) -> Result<Option<TokenCheck>, StoreError> {
     let found = row(
         client,
         "SELECT a.record, u.record FROM authorizations a LEFT JOIN users u ON u.id = a.user_id \
@@ -69,7 +71,10 @@ pub(crate) async fn by_token(
     let user: Option<tokio_postgres::types::Json<User>> =
         found.try_get(1).map_err(|e| StoreError::Encoding(e.to_string()))?;
     let user = user.map(|json| json.0);
-    Ok(Some((auth, user)))
+    Ok(Some(TokenCheck {
+        authorization: Arc::new(auth),
+        user,
+    }))
 }
 
 impl PgStore {

@@ -1,7 +1,7 @@
 //! [`PgStore`] behind the storage interface.
 
 use model::{AuditEntry, Authorization, Bucket, Id, Org, Session, TokenHash, User};
-use store::{
+use store::{TokenCheck, 
     AuditFilter, AuditObserver, AuthorizationFilter, Change, CommitSnapshot, Contents, ExclusiveGuard, RecordCounts,
     Role, SetupRecords, Snapshot, Store, StoreError,
 };
@@ -55,7 +55,7 @@ impl Store for PgStore {
     fn authorization_and_user_by_token(
         &self,
         hash: &TokenHash,
-    ) -> Result<Option<(Authorization, Option<User>)>, StoreError> {
+    ) -> Result<Option<TokenCheck>, StoreError> {
         self.read(async |client| authorizations::by_token(client, hash).await)
     }
 

@@ -3,7 +3,7 @@
 
 use model::{AuditEntry, Authorization, Bucket, Id, Org, Session, TokenHash, User};
 use redb::ReadableTable;
-use store::{
+use store::{TokenCheck, 
     AuditFilter, AuditObserver, AuthorizationFilter, Change, CommitSnapshot, Contents, ExclusiveGuard, RecordCounts,
     Role, SetupRecords, Snapshot, Store, StoreError,
 };
@@ -63,7 +63,7 @@ impl Store for RedbStore {
     fn authorization_and_user_by_token(
         &self,
         hash: &TokenHash,
-    ) -> Result<Option<(Authorization, Option<User>)>, StoreError> {
+    ) -> Result<Option<TokenCheck>, StoreError> {
         Ok(RedbStore::authorization_and_user_by_token(self, hash)?)
     }
 

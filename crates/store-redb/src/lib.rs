@@ -42,7 +42,7 @@ use codec::Record;
 pub use commit::CommitCounts;
 pub use error::Error;
 pub use snapshot::RedbSnapshot;
-use store::{AuditObserver, AuthorizationFilter, CommitStats, Conflict, Role, SetupRecords};
+use store::{AuditObserver, AuthorizationFilter, CommitStats, Conflict, Role, SetupRecords, TokenCheck};
 use tables::*;
 
 /// The database. Cheap to share behind an `Arc`; redb serializes writers and lets readers run alongside them.
@@ -322,14 +322,14 @@ impl RedbStore {
 
     /// The authorization whose token hashes to `hash`, if any.
     pub fn authorization_by_token(&self, hash: &TokenHash) -> Result<Option<Authorization>, Error> {
-        Ok(self.authorization_and_user_by_token(hash)?.map(|(auth, _)| auth))
+        Ok(self.authorization_and_user_by_token(hash)?.map(|found| Arc::unwrap_or_clone(found.authorization)))
     }
 
     /// The authorization of a token and its user, read in one transaction: the check every request makes.
     pub fn authorization_and_user_by_token(
         &self,
         hash: &TokenHash,
-    ) -> Result<Option<(Authorization, Option<User>)>, Error> {
+    ) -> Result<Option<TokenCheck>, Error> {
         self.snapshot()?.authorization_and_user_by_token(hash)
     }
 

@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use model::{Authorization, Bucket, Id, Org, TokenHash, User, WordMap};
 use redb::{ReadOnlyTable, ReadTransaction, TableDefinition};
+use store::TokenCheck;
 
 use crate::codec::Record;
 use crate::tables::{AUTHORIZATION_LAST_USED, AUTHORIZATIONS, AUTHORIZATIONS_BY_TOKEN, BUCKETS, ORGS, USERS};
@@ -41,11 +42,9 @@ pub(crate) struct Shared {
     buckets: OnceLock<Records>,
     /// Token checks answered from this snapshot, by token hash (found ones only, so only existing tokens: at
     /// most [`MAX_CHECKED`]).
-    checked: Mutex<WordMap<TokenHash, Checked>>,
+    checked: Mutex<WordMap<TokenHash, TokenCheck>>,
 }
 
-/// What a token check found: the authorization and its user.
-type Checked = (Authorization, Option<User>);
 
 /// Token checks kept per snapshot at most: a snapshot lives until the next commit (at least every few seconds
 /// while tokens are used, when their last uses are written), so this bounds what one holds.
@@ -135,7 +134,7 @@ impl RedbSnapshot {
 
     /// The authorization whose token hashes to `hash`, and its user: the check every request makes. (Without its
     /// last use, which the check does not need.) Decoded once per snapshot.
-    pub fn authorization_and_user_by_token(&self, hash: &TokenHash) -> Result<Option<Checked>, Error> {
+    pub fn authorization_and_user_by_token(&self, hash: &TokenHash) -> Result<Option<TokenCheck>, Error> {
         let checked = || self.0.checked.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(found) = checked().get(hash) {
             return Ok(Some(found.clone()));
@@ -150,7 +149,7 @@ impl RedbSnapshot {
         Ok(found)
     }
 
-    fn look_up_token(&self, hash: &TokenHash) -> Result<Option<Checked>, Error> {
+    fn look_up_token(&self, hash: &TokenHash) -> Result<Option<TokenCheck>, Error> {
         let shared = &self.0;
         let index = self.table(&shared.by_token, AUTHORIZATIONS_BY_TOKEN)?;
         let Some(id) = index.get(hash.as_bytes().as_slice())?.map(|g| g.value()) else {
@@ -162,7 +161,10 @@ impl RedbSnapshot {
             return Ok(None);
         };
         let user = self.record::<User>(&shared.users, USERS, auth.user_id)?;
-        Ok(Some((auth, user)))
+        Ok(Some(TokenCheck {
+            authorization: Arc::new(auth),
+            user,
+        }))
     }
 
     fn record<T: Record>(

@@ -19,6 +19,8 @@
 mod error;
 mod stats;
 
+use std::sync::Arc;
+
 use model::{AuditAction, AuditEntry, Authorization, Bucket, Id, Org, Session, TokenHash, User};
 use time::OffsetDateTime;
 
@@ -35,6 +37,15 @@ pub type AuditObserver = Box<dyn Fn(&AuditEntry) + Send + Sync>;
 /// Held while a piece of work must run on one process at a time among all that share the store (see
 /// [`Store::exclusive`]); dropping it lets the next one in.
 pub type ExclusiveGuard = Box<dyn Send>;
+
+/// What a token check finds: the authorization and its user (`None` when the user is gone). The authorization is
+/// shared, so that an engine may answer repeated checks from one snapshot without copying it (redb keeps the ones
+/// it found until its next commit), and the request that made the check holds it the same way.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenCheck {
+    pub authorization: Arc<Authorization>,
+    pub user: Option<User>,
+}
 
 /// Whether a mutation's result means it changed something, so that an engine appends its audit entry (a delete
 /// of a record that is gone appends none).
@@ -215,11 +226,13 @@ pub trait Store: Send + Sync + 'static {
     fn authorization_and_user_by_token(
         &self,
         hash: &TokenHash,
-    ) -> Result<Option<(Authorization, Option<User>)>, StoreError>;
+    ) -> Result<Option<TokenCheck>, StoreError>;
 
     /// The authorization whose token hashes to `hash`, if any.
     fn authorization_by_token(&self, hash: &TokenHash) -> Result<Option<Authorization>, StoreError> {
-        Ok(self.authorization_and_user_by_token(hash)?.map(|(auth, _)| auth))
+        Ok(self
+            .authorization_and_user_by_token(hash)?
+            .map(|found| Arc::unwrap_or_clone(found.authorization)))
     }
 
     /// Up to `max` authorizations matching `filter` and `keep`, in ascending ID order, starting after `after`,
