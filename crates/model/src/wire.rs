@@ -3,6 +3,7 @@
 //! The server builds the response types; clients (the CLI, tests) can deserialize them. Request types keep loose
 //! fields (`Option<String>`) where InfluxDB validates after decoding, so the error a client sees is InfluxDB's.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -11,10 +12,11 @@ use time::OffsetDateTime;
 use crate::{Action, AuditEntry, Id, ResourceType};
 
 /// `links` maps. A `BTreeMap` writes them with sorted keys, as Go does.
-pub type Links = BTreeMap<String, String>;
+pub type Links = BTreeMap<Cow<'static, str>, String>;
 
-pub fn links<const N: usize>(pairs: [(&str, String); N]) -> Links {
-    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+/// Links named by our constant keys (borrowed, not copied: a list has two per record).
+pub fn links<const N: usize>(pairs: [(&'static str, String); N]) -> Links {
+    pairs.into_iter().map(|(k, v)| (Cow::Borrowed(k), v)).collect()
 }
 
 // ---------------------------------------------------------------------------------------------------------------

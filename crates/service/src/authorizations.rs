@@ -223,8 +223,8 @@ pub(crate) fn parse_id(text: &str) -> Result<Id, ServiceError> {
         .map_err(|e: model::IdError| ServiceError::Invalid(e.to_string()))
 }
 
-fn links_from(pairs: Vec<(&str, String)>) -> Links {
-    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+fn links_from(pairs: Vec<(&'static str, String)>) -> Links {
+    pairs.into_iter().map(|(k, v)| (k.into(), v)).collect()
 }
 
 fn non_empty(value: Option<String>) -> Option<String> {

@@ -117,7 +117,7 @@ impl Service {
             }
             let buckets: Vec<BucketView> = page.into_iter().map(bucket_view).collect();
             Ok::<_, ServiceError>(BucketsView {
-                links: page_links.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+                links: page_links.into_iter().map(|(k, v)| (k.into(), v)).collect(),
                 buckets,
             })
         })

@@ -11,9 +11,42 @@ use store::{Snapshot, Store, StoreError};
 /// Memoized name lookups for one response, all read from one snapshot of the store.
 pub(crate) struct Names {
     snapshot: Box<dyn Snapshot>,
-    orgs: HashMap<Id, Option<String>>,
-    users: HashMap<Id, Option<String>>,
-    buckets: HashMap<Id, Option<String>>,
+    orgs: Memo,
+    users: Memo,
+    buckets: Memo,
+}
+
+/// The names of one kind of record, by ID (`None`: no such record), the last one asked for kept in front of the
+/// map: a list's records mostly share their org and user, and this spares them hashing the ID each time. (The map
+/// keeps SipHash: a permission may name any ID a client chose.)
+#[derive(Default)]
+struct Memo {
+    last: Option<(Id, Option<String>)>,
+    map: HashMap<Id, Option<String>>,
+}
+
+impl Memo {
+    fn get(
+        &mut self,
+        id: Id,
+        read: impl FnOnce(Id) -> Result<Option<String>, StoreError>,
+    ) -> Result<Option<String>, StoreError> {
+        if let Some((last, name)) = &self.last
+            && *last == id
+        {
+            return Ok(name.clone());
+        }
+        let name = match self.map.get(&id) {
+            Some(name) => name.clone(),
+            None => {
+                let name = read(id)?;
+                self.map.insert(id, name.clone());
+                name
+            }
+        };
+        self.last = Some((id, name.clone()));
+        Ok(name)
+    }
 }
 
 impl Names {
@@ -25,9 +58,9 @@ impl Names {
     pub(crate) fn of(snapshot: Box<dyn Snapshot>) -> Self {
         Self {
             snapshot,
-            orgs: HashMap::new(),
-            users: HashMap::new(),
-            buckets: HashMap::new(),
+            orgs: Memo::default(),
+            users: Memo::default(),
+            buckets: Memo::default(),
         }
     }
 
@@ -37,30 +70,18 @@ impl Names {
     }
 
     pub(crate) fn org(&mut self, id: Id) -> Result<Option<String>, StoreError> {
-        if let Some(name) = self.orgs.get(&id) {
-            return Ok(name.clone());
-        }
-        let name = self.snapshot.org(id)?.map(|o| o.name);
-        self.orgs.insert(id, name.clone());
-        Ok(name)
+        let snapshot = &self.snapshot;
+        self.orgs.get(id, |id| Ok(snapshot.org(id)?.map(|o| o.name)))
     }
 
     pub(crate) fn user(&mut self, id: Id) -> Result<Option<String>, StoreError> {
-        if let Some(name) = self.users.get(&id) {
-            return Ok(name.clone());
-        }
-        let name = self.snapshot.user(id)?.map(|u| u.name);
-        self.users.insert(id, name.clone());
-        Ok(name)
+        let snapshot = &self.snapshot;
+        self.users.get(id, |id| Ok(snapshot.user(id)?.map(|u| u.name)))
     }
 
     fn bucket(&mut self, id: Id) -> Result<Option<String>, StoreError> {
-        if let Some(name) = self.buckets.get(&id) {
-            return Ok(name.clone());
-        }
-        let name = self.snapshot.bucket(id)?.map(|b| b.name);
-        self.buckets.insert(id, name.clone());
-        Ok(name)
+        let snapshot = &self.snapshot;
+        self.buckets.get(id, |id| Ok(snapshot.bucket(id)?.map(|b| b.name)))
     }
 
     /// A permission with the names InfluxDB adds: `name` for an `id` of a bucket, org or user, `org` for an
