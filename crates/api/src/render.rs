@@ -78,11 +78,13 @@ fn needs_escape(bytes: &[u8]) -> bool {
 }
 
 impl Out {
+    #[inline(always)]
     fn raw(&mut self, bytes: &[u8]) {
         self.0.extend_from_slice(bytes);
     }
 
     /// A line break indented to `depth`.
+    #[inline(always)]
     fn line(&mut self, depth: usize) {
         let direct = depth.min(LINE_BREAK.len() - 1);
         self.0.extend_from_slice(&LINE_BREAK[..=direct]);
@@ -92,6 +94,7 @@ impl Out {
     }
 
     /// `,`␤ (unless first), the indent of `depth`, `"key": `. Keys are ours: no escaping.
+    #[inline(always)]
     fn key(&mut self, depth: usize, first: bool, key: &str) {
         if !first {
             self.0.push(b',');
@@ -102,6 +105,7 @@ impl Out {
         self.0.extend_from_slice(b"\": ");
     }
 
+    #[inline(always)]
     fn id(&mut self, id: Id) {
         self.0.push(b'"');
         self.0.extend_from_slice(&id.hex());
@@ -117,15 +121,23 @@ impl Out {
     }
 
     /// A JSON string, escaped exactly as serde_json escapes (`"`, `\`, control characters; nothing else).
+    #[inline(always)]
     fn string(&mut self, text: &str) {
-        self.0.push(b'"');
         let bytes = text.as_bytes();
         // Nearly every string has nothing to escape: copied whole.
-        if !needs_escape(bytes) {
+        if needs_escape(bytes) {
+            self.escaped(bytes);
+        } else {
+            self.0.push(b'"');
             self.0.extend_from_slice(bytes);
             self.0.push(b'"');
-            return;
         }
+    }
+
+    /// [`Self::string`] of a string with something to escape.
+    #[inline(never)]
+    fn escaped(&mut self, bytes: &[u8]) {
+        self.0.push(b'"');
         let mut start = 0;
         for (i, &byte) in bytes.iter().enumerate() {
             let escape: &[u8] = match byte {
@@ -155,6 +167,7 @@ impl Out {
         self.0.push(b'"');
     }
 
+    #[inline(always)]
     fn links(&mut self, depth: usize, links: &Links) {
         if links.is_empty() {
             self.raw(b"{}");
@@ -174,6 +187,7 @@ impl Out {
         self.raw(b"}");
     }
 
+    #[inline(always)]
     fn permission(&mut self, depth: usize, permission: &PermissionView) {
         self.raw(b"{");
         self.key(depth + 1, true, "action");
@@ -206,6 +220,7 @@ impl Out {
     }
 
     /// The object, its opening brace at the current position and its fields one deeper than `depth`.
+    #[inline(always)]
     fn authorization(&mut self, depth: usize, view: &AuthorizationView) {
         let inner = depth + 1;
         self.raw(b"{");

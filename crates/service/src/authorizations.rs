@@ -458,7 +458,7 @@ impl Service {
                 candidates = candidates.into_iter().skip(offset).take(limit).collect();
             }
             let mut names = Names::new(store)?;
-            let mut authorizations = Vec::new();
+            let mut authorizations = Vec::with_capacity(candidates.len());
             for auth in &candidates {
                 if let Some(view) = names.authorization(auth, service.shown_token(auth))? {
                     authorizations.push(service.with_pending_use(view));

@@ -352,7 +352,8 @@ impl RedbStore {
         let table = txn.open_table(AUTHORIZATIONS)?;
         let last_used = txn.open_table(AUTHORIZATION_LAST_USED)?;
         let start = after.map_or(0, |id| id.get().saturating_add(1));
-        let mut out = Vec::new();
+        // Room for a page of the usual size at once, rather than growing (and moving the records) as it fills.
+        let mut out = Vec::with_capacity(max.min(128));
         let mut consider = |out: &mut Vec<Authorization>, auth: Authorization| -> Result<(), Error> {
             let auth = with_last_used(&last_used, auth)?;
             if filter.org_id.is_none_or(|org| auth.org_id == org)
