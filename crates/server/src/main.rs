@@ -6,13 +6,6 @@ use clap::Parser;
 use server::{App, Cli, Command, Config, LogFormat};
 use tracing_subscriber::EnvFilter;
 
-/// mimalloc instead of the system allocator: a request makes a few dozen small allocations (the request's
-/// parts, its extensions, the answer), which glibc's malloc and free spent about 4,000 instructions of a GET by
-/// id on (callgrind); mimalloc's per-thread free lists take a third of that. (InfluxDB 3 and Meilisearch swap
-/// their allocators for the same reason.)
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn init_tracing(config: &Config) {
     let filter = EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()

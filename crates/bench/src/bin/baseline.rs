@@ -1,7 +1,7 @@
 //! `baseline`: the bare axum server the benchmark compares influx-authz with. It answers every request, on every
 //! path and method, with the same fixed JSON body of about 600 bytes (shaped like one authorization): no
 //! authentication, no storage, no tracing. It is built from the same workspace dependencies and runs on the same
-//! multi-threaded tokio runtime and allocator as `influx-authz`, so the gap between the two is the cost of our own work.
+//! multi-threaded tokio runtime as `influx-authz`, so the gap between the two is the cost of our own work.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -11,10 +11,6 @@ use axum::body::Bytes;
 use axum::http::header;
 use axum::response::IntoResponse;
 use clap::Parser;
-
-/// The allocator `influx-authz` runs with, so that the gap stays the cost of our own work.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
 #[command(about = "A bare axum server answering a fixed ~600-byte JSON body")]

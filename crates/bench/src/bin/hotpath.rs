@@ -21,10 +21,6 @@ use http::{Method, Request, StatusCode};
 use http_body_util::BodyExt as _;
 use tower::ServiceExt as _;
 
-/// The allocator `influx-authz` runs with (see its `main.rs`).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 const OPERATOR: &str = "hotpath-operator-token";
 
 fn request(method: Method, path: &str, token: Option<&str>, body: Option<String>) -> Request<Body> {
