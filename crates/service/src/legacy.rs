@@ -193,7 +193,9 @@ impl Service {
                         false
                     }
                 };
-                let v1 = v1.filter(|found| found.authorization.is_v1()).map(|found| (found, matches));
+                let v1 = v1
+                    .filter(|found| found.authorization.is_v1())
+                    .map(|found| (found, matches));
                 let v2 = v2.filter(|found| !found.authorization.is_v1());
                 Ok::<_, ServiceError>((v1, v2))
             })

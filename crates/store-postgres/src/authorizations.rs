@@ -51,10 +51,7 @@ fn with_last_use(r: &tokio_postgres::Row) -> Result<Authorization, StoreError> {
 }
 
 /// The token check: the authorization and its user, in one round trip.
-pub(crate) async fn by_token(
-    client: &impl GenericClient,
-    hash: &TokenHash,
-) -> Result<Option<TokenCheck>, StoreError> {
+pub(crate) async fn by_token(client: &impl GenericClient, hash: &TokenHash) -> Result<Option<TokenCheck>, StoreError> {
     let found = row(
         client,
         "SELECT a.record, u.record FROM authorizations a LEFT JOIN users u ON u.id = a.user_id \

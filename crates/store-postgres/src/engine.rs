@@ -1,9 +1,9 @@
 //! [`PgStore`] behind the storage interface.
 
 use model::{AuditEntry, Authorization, Bucket, Id, Org, Session, TokenHash, User};
-use store::{TokenCheck, 
+use store::{
     AuditFilter, AuditObserver, AuthorizationFilter, Change, CommitSnapshot, Contents, ExclusiveGuard, RecordCounts,
-    Role, SetupRecords, Snapshot, Store, StoreError,
+    Role, SetupRecords, Snapshot, Store, StoreError, TokenCheck,
 };
 use time::OffsetDateTime;
 
@@ -52,10 +52,7 @@ impl Store for PgStore {
         self.read(async |client| authorizations::get(client, id).await)
     }
 
-    fn authorization_and_user_by_token(
-        &self,
-        hash: &TokenHash,
-    ) -> Result<Option<TokenCheck>, StoreError> {
+    fn authorization_and_user_by_token(&self, hash: &TokenHash) -> Result<Option<TokenCheck>, StoreError> {
         self.read(async |client| authorizations::by_token(client, hash).await)
     }
 

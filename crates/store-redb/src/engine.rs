@@ -3,9 +3,9 @@
 
 use model::{AuditEntry, Authorization, Bucket, Id, Org, Session, TokenHash, User};
 use redb::ReadableTable;
-use store::{TokenCheck, 
+use store::{
     AuditFilter, AuditObserver, AuthorizationFilter, Change, CommitSnapshot, Contents, ExclusiveGuard, RecordCounts,
-    Role, SetupRecords, Snapshot, Store, StoreError,
+    Role, SetupRecords, Snapshot, Store, StoreError, TokenCheck,
 };
 use time::OffsetDateTime;
 
@@ -60,10 +60,7 @@ impl Store for RedbStore {
         Ok(RedbStore::authorization(self, id)?)
     }
 
-    fn authorization_and_user_by_token(
-        &self,
-        hash: &TokenHash,
-    ) -> Result<Option<TokenCheck>, StoreError> {
+    fn authorization_and_user_by_token(&self, hash: &TokenHash) -> Result<Option<TokenCheck>, StoreError> {
         Ok(RedbStore::authorization_and_user_by_token(self, hash)?)
     }
 

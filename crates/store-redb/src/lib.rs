@@ -322,14 +322,13 @@ impl RedbStore {
 
     /// The authorization whose token hashes to `hash`, if any.
     pub fn authorization_by_token(&self, hash: &TokenHash) -> Result<Option<Authorization>, Error> {
-        Ok(self.authorization_and_user_by_token(hash)?.map(|found| Arc::unwrap_or_clone(found.authorization)))
+        Ok(self
+            .authorization_and_user_by_token(hash)?
+            .map(|found| Arc::unwrap_or_clone(found.authorization)))
     }
 
     /// The authorization of a token and its user, read in one transaction: the check every request makes.
-    pub fn authorization_and_user_by_token(
-        &self,
-        hash: &TokenHash,
-    ) -> Result<Option<TokenCheck>, Error> {
+    pub fn authorization_and_user_by_token(&self, hash: &TokenHash) -> Result<Option<TokenCheck>, Error> {
         self.snapshot()?.authorization_and_user_by_token(hash)
     }
 

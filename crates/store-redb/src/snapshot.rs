@@ -45,7 +45,6 @@ pub(crate) struct Shared {
     checked: Mutex<WordMap<TokenHash, TokenCheck>>,
 }
 
-
 /// Token checks kept per snapshot at most: a snapshot lives until the next commit (at least every few seconds
 /// while tokens are used, when their last uses are written), so this bounds what one holds.
 const MAX_CHECKED: usize = 4096;

@@ -223,10 +223,7 @@ pub trait Store: Send + Sync + 'static {
 
     /// The authorization whose token hashes to `hash`, and its user: the check every request makes, read from the
     /// store itself (no cache). Without its last use, which the check does not need.
-    fn authorization_and_user_by_token(
-        &self,
-        hash: &TokenHash,
-    ) -> Result<Option<TokenCheck>, StoreError>;
+    fn authorization_and_user_by_token(&self, hash: &TokenHash) -> Result<Option<TokenCheck>, StoreError>;
 
     /// The authorization whose token hashes to `hash`, if any.
     fn authorization_by_token(&self, hash: &TokenHash) -> Result<Option<Authorization>, StoreError> {
