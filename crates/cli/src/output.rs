@@ -45,7 +45,7 @@ impl TokenRow {
             id: auth.id.to_string(),
             description: auth.description.clone(),
             token: auth.token.clone(),
-            status: auth.status.clone(),
+            status: auth.status.to_string(),
             user_name: auth.user.clone(),
             user_id: auth.user_id.to_string(),
             permissions: auth.permissions.iter().map(permission_string).collect(),

@@ -69,7 +69,7 @@ impl V1Row {
             id: auth.id.to_string(),
             description: auth.description.clone(),
             token: auth.token.clone(),
-            status: auth.status.clone(),
+            status: auth.status.to_string(),
             user_name: owner.name.clone(),
             user_id: owner.id.clone(),
             permissions: auth.permissions.iter().map(output::permission_string).collect(),

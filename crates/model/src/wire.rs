@@ -42,13 +42,24 @@ pub struct PermissionView {
     pub resource: ResourceView,
 }
 
+/// An authorization's `links`: `self` and `user`, in that (sorted) order, as InfluxDB writes them. Two fields
+/// rather than a map: a list has one per record.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AuthorizationLinks {
+    #[serde(rename = "self", default)]
+    pub this: String,
+    #[serde(default)]
+    pub user: String,
+}
+
 /// An authorization as `GET|POST|PATCH /api/v2/authorizations…` return it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuthorizationView {
     pub id: Id,
     /// The plaintext on create, or always when hashed tokens are off; `""` otherwise.
     pub token: String,
-    pub status: String,
+    /// `active` or `inactive` (a constant when we write it).
+    pub status: Cow<'static, str>,
     pub description: String,
     #[serde(rename = "orgID")]
     pub org_id: Id,
@@ -57,7 +68,7 @@ pub struct AuthorizationView {
     pub user_id: Id,
     pub user: String,
     pub permissions: Vec<PermissionView>,
-    pub links: Links,
+    pub links: AuthorizationLinks,
     #[serde(rename = "createdAt", with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(rename = "updatedAt", with = "time::serde::rfc3339")]
@@ -348,7 +359,7 @@ pub struct SetupAuthView {
     pub created_at: OffsetDateTime,
     #[serde(rename = "updatedAt", with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
-    pub links: Links,
+    pub links: AuthorizationLinks,
     #[serde(rename = "hashedToken", default, skip_serializing_if = "Option::is_none")]
     pub hashed_token: Option<String>,
 }

@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 
 use model::wire::{
-    AuthorizationView, BucketView, Links, OrgView, PermissionView, ResourceView, RetentionRule, UserView, links,
+    AuthorizationLinks, AuthorizationView, BucketView, OrgView, PermissionView, ResourceView, RetentionRule, UserView,
+    links,
 };
 use model::{Authorization, Bucket, BucketKind, Id, Org, Permission, ResourceType, User};
 use store::{Snapshot, Store, StoreError};
@@ -132,7 +133,7 @@ impl Names {
         Ok(Some(AuthorizationView {
             id: auth.id,
             token,
-            status: auth.status.as_str().to_owned(),
+            status: auth.status.as_str().into(),
             description: auth.description.clone(),
             org_id: auth.org_id,
             org,
@@ -148,17 +149,17 @@ impl Names {
     }
 }
 
-pub(crate) fn authorization_links(auth: &Authorization) -> Links {
+pub(crate) fn authorization_links(auth: &Authorization) -> AuthorizationLinks {
     let base = if auth.is_v1() {
         crate::authorizations::V1_PATH
     } else {
         crate::authorizations::V2_PATH
     };
     // Every record of a list has these two: concatenated, not through `format!` (a third of a view's cost).
-    links([
-        ("self", path(base, auth.id)),
-        ("user", path("/api/v2/users", auth.user_id)),
-    ])
+    AuthorizationLinks {
+        this: path(base, auth.id),
+        user: path("/api/v2/users", auth.user_id),
+    }
 }
 
 /// `<base>/<id>`.
