@@ -336,7 +336,7 @@ mod tests {
                         -> PermissionView {
             PermissionView {
                 action: if read { Action::Read } else { Action::Write },
-                resource: ResourceView { kind: ResourceType::ALL[kind], id, org_id, name, org },
+                resource: ResourceView { kind: ResourceType::ALL[kind], id, org_id, name: name.map(Into::into), org: org.map(Into::into) },
             }
         }
     }
@@ -351,7 +351,7 @@ mod tests {
                   expires_at in proptest::option::of(time()), last_used_at in proptest::option::of(time()))
                   -> AuthorizationView {
             AuthorizationView {
-                id, token, status: status.into(), description, org_id, org, user_id, user, permissions,
+                id, token, status: status.into(), description, org_id, org: org.into(), user_id, user: user.into(), permissions,
                 links: AuthorizationLinks { this: link_self, user: link_user }, created_at, updated_at, expires_at, last_used_at,
             }
         }
@@ -418,7 +418,11 @@ mod tests {
                 let at = day + time::Duration::nanoseconds(nanos);
                 let mut out = Out(Vec::new());
                 out.time(at);
-                assert_eq!(out.0, serde_json::to_vec(&at.format(&Rfc3339).unwrap()).unwrap(), "{at}");
+                assert_eq!(
+                    out.0,
+                    serde_json::to_vec(&at.format(&Rfc3339).unwrap()).unwrap(),
+                    "{at}"
+                );
             }
         }
         // Not UTC: `time` writes it, with its offset.

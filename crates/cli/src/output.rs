@@ -46,7 +46,7 @@ impl TokenRow {
             description: auth.description.clone(),
             token: auth.token.clone(),
             status: auth.status.to_string(),
-            user_name: auth.user.clone(),
+            user_name: auth.user.to_string(),
             user_id: auth.user_id.to_string(),
             permissions: auth.permissions.iter().map(permission_string).collect(),
             expires_at: auth.expires_at.and_then(expiry::format),

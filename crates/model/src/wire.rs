@@ -31,10 +31,13 @@ pub struct ResourceView {
     #[serde(rename = "orgID", default, skip_serializing_if = "Option::is_none")]
     pub org_id: Option<Id>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<Name>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub org: Option<String>,
+    pub org: Option<Name>,
 }
+
+/// The name of an org, user or bucket in an answer: shared, since a list repeats the same few in every record.
+pub type Name = std::sync::Arc<str>;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PermissionView {
@@ -63,10 +66,10 @@ pub struct AuthorizationView {
     pub description: String,
     #[serde(rename = "orgID")]
     pub org_id: Id,
-    pub org: String,
+    pub org: Name,
     #[serde(rename = "userID")]
     pub user_id: Id,
-    pub user: String,
+    pub user: Name,
     pub permissions: Vec<PermissionView>,
     pub links: AuthorizationLinks,
     #[serde(rename = "createdAt", with = "time::serde::rfc3339")]

@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use model::wire::{
-    AuthorizationLinks, AuthorizationView, BucketView, OrgView, PermissionView, ResourceView, RetentionRule, UserView,
-    links,
+    AuthorizationLinks, AuthorizationView, BucketView, Name, OrgView, PermissionView, ResourceView, RetentionRule,
+    UserView, links,
 };
 use model::{Authorization, Bucket, BucketKind, Id, Org, Permission, ResourceType, User};
 use store::{Snapshot, Store, StoreError};
@@ -22,8 +22,8 @@ pub(crate) struct Names {
 /// keeps SipHash: a permission may name any ID a client chose.)
 #[derive(Default)]
 struct Memo {
-    last: Option<(Id, Option<String>)>,
-    map: HashMap<Id, Option<String>>,
+    last: Option<(Id, Option<Name>)>,
+    map: HashMap<Id, Option<Name>>,
 }
 
 impl Memo {
@@ -31,7 +31,7 @@ impl Memo {
         &mut self,
         id: Id,
         read: impl FnOnce(Id) -> Result<Option<String>, StoreError>,
-    ) -> Result<Option<String>, StoreError> {
+    ) -> Result<Option<Name>, StoreError> {
         if let Some((last, name)) = &self.last
             && *last == id
         {
@@ -40,7 +40,7 @@ impl Memo {
         let name = match self.map.get(&id) {
             Some(name) => name.clone(),
             None => {
-                let name = read(id)?;
+                let name: Option<Name> = read(id)?.map(Name::from);
                 self.map.insert(id, name.clone());
                 name
             }
@@ -70,17 +70,17 @@ impl Names {
         &*self.snapshot
     }
 
-    pub(crate) fn org(&mut self, id: Id) -> Result<Option<String>, StoreError> {
+    pub(crate) fn org(&mut self, id: Id) -> Result<Option<Name>, StoreError> {
         let snapshot = &self.snapshot;
         self.orgs.get(id, |id| Ok(snapshot.org(id)?.map(|o| o.name)))
     }
 
-    pub(crate) fn user(&mut self, id: Id) -> Result<Option<String>, StoreError> {
+    pub(crate) fn user(&mut self, id: Id) -> Result<Option<Name>, StoreError> {
         let snapshot = &self.snapshot;
         self.users.get(id, |id| Ok(snapshot.user(id)?.map(|u| u.name)))
     }
 
-    fn bucket(&mut self, id: Id) -> Result<Option<String>, StoreError> {
+    fn bucket(&mut self, id: Id) -> Result<Option<Name>, StoreError> {
         let snapshot = &self.snapshot;
         self.buckets.get(id, |id| Ok(snapshot.bucket(id)?.map(|b| b.name)))
     }
