@@ -3,7 +3,7 @@
 
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use http::{HeaderValue, StatusCode, header};
+use http::{HeaderValue, StatusCode};
 use service::{AuthenticationError, ServiceError};
 
 /// InfluxDB's error codes (`kit/platform/errors/errors.go`) and their statuses.
@@ -190,13 +190,10 @@ impl IntoResponse for ApiError {
             ApiError::RequestTimeout => http::StatusCode::REQUEST_TIMEOUT,
             _ => code.status(),
         };
-        let mut response = (status, body).into_response();
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json; charset=utf-8"),
-        );
-        headers.insert(PLATFORM_ERROR_CODE, HeaderValue::from_static(code.as_str()));
+        let mut response = crate::extract::json_response(status, body);
+        response
+            .headers_mut()
+            .insert(PLATFORM_ERROR_CODE, HeaderValue::from_static(code.as_str()));
         response
     }
 }

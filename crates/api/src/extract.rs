@@ -2,11 +2,12 @@
 
 use std::collections::HashMap;
 
+use axum::body::Body;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::request::Parts;
-use http::{HeaderValue, StatusCode, header};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
 use model::Id;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -146,13 +147,23 @@ pub(crate) struct Rendered(pub StatusCode, pub Bytes);
 
 impl IntoResponse for Rendered {
     fn into_response(self) -> Response {
-        let mut response = (self.0, self.1).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json; charset=utf-8"),
-        );
-        response
+        json_response(self.0, self.1)
     }
+}
+
+/// A JSON answer: its type set once (`(status, bytes).into_response()` sets another first, which is then replaced).
+/// Room for six headers, the size `HeaderMap` first grows to: its type and length, the build headers, an error
+/// code, and one more.
+pub(crate) fn json_response(status: StatusCode, body: Bytes) -> Response {
+    let mut headers = HeaderMap::with_capacity(6);
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    *response.headers_mut() = headers;
+    response
 }
 
 /// A JSON body, read whatever the `Content-Type` says (as InfluxDB does: curl's `-d` sends a form type).

@@ -274,7 +274,7 @@ impl Service {
                     .flatten()
                     .map(|found| {
                         let auth = &found.authorization;
-                        (Some(auth.id), auth.user_id, found.user.map(|u| u.name))
+                        (Some(auth.id), auth.user_id, found.user.map(|u| u.name.clone()))
                     })
             }
             Attempt::Session(key) => {

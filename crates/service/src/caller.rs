@@ -21,7 +21,8 @@ pub enum Credential {
 /// Who is making a request, and with what.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub user: User,
+    /// Shared with the token check that found it.
+    pub user: Arc<User>,
     pub credential: Credential,
     /// The client's IP address (set by the HTTP layer), for the audit trail.
     pub remote: Option<std::net::IpAddr>,

@@ -10,8 +10,7 @@ use model::wire::{
     AuthorizationUpdateRequest, AuthorizationView, AuthorizationsView, PasswordRequest, V1AuthorizationPostRequest,
 };
 use model::{
-    AuditAction, AuditTarget, Authorization, Id, Permission, Resource, ResourceType, Token, TokenHash, User,
-    V1Credentials,
+    AuditAction, AuditTarget, Authorization, Id, Permission, Resource, ResourceType, Token, TokenHash, V1Credentials,
 };
 use store::TokenCheck;
 
@@ -211,7 +210,7 @@ impl Service {
             (None, Some(found)) => found,
             (None, None) => return Err(V1Refusal::of("unknown v1 user name or token", None)),
         };
-        let user: User = match user {
+        let user = match user {
             Some(user) if user.status == model::Status::Active => user,
             _ => return Err(V1Refusal::of("user is inactive", Some(&auth))),
         };

@@ -3,6 +3,7 @@
 //! in every session at once.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use model::{AuditAction, AuditActor, AuditEntry, CredentialKind, Session, Token};
 
@@ -129,7 +130,7 @@ impl Service {
             Some(Some((user, orgs, tokens))) => {
                 let permissions = session_permissions(&user, &orgs, &tokens, now);
                 Ok(Caller {
-                    user,
+                    user: Arc::new(user),
                     credential: Credential::Session { permissions },
                     remote: None,
                 })

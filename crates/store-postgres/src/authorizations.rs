@@ -70,7 +70,7 @@ pub(crate) async fn by_token(client: &impl GenericClient, hash: &TokenHash) -> R
     let user = user.map(|json| json.0);
     Ok(Some(TokenCheck {
         authorization: Arc::new(auth),
-        user,
+        user: user.map(Arc::new),
     }))
 }
 

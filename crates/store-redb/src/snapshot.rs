@@ -162,7 +162,7 @@ impl RedbSnapshot {
         let user = self.record::<User>(&shared.users, USERS, auth.user_id)?;
         Ok(Some(TokenCheck {
             authorization: Arc::new(auth),
-            user,
+            user: user.map(Arc::new),
         }))
     }
 

@@ -38,13 +38,13 @@ pub type AuditObserver = Box<dyn Fn(&AuditEntry) + Send + Sync>;
 /// [`Store::exclusive`]); dropping it lets the next one in.
 pub type ExclusiveGuard = Box<dyn Send>;
 
-/// What a token check finds: the authorization and its user (`None` when the user is gone). The authorization is
-/// shared, so that an engine may answer repeated checks from one snapshot without copying it (redb keeps the ones
+/// What a token check finds: the authorization and its user (`None` when the user is gone). Both are shared, so
+/// that an engine may answer repeated checks from one snapshot without copying it (redb keeps the ones
 /// it found until its next commit), and the request that made the check holds it the same way.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TokenCheck {
     pub authorization: Arc<Authorization>,
-    pub user: Option<User>,
+    pub user: Option<Arc<User>>,
 }
 
 /// Whether a mutation's result means it changed something, so that an engine appends its audit entry (a delete
