@@ -70,11 +70,17 @@ fn a_client_that_never_finishes_its_headers_is_cut_off() {
         .unwrap();
     let started = Instant::now();
     let mut buffer = [0u8; 512];
-    // The server closes the connection (read returns 0 or an error) instead of waiting for ever.
+    // The server closes the connection (read returns 0 or an error) instead of waiting for ever, and not before
+    // the limit.
     let _ = stream.read(&mut buffer);
     assert!(
         started.elapsed() < Duration::from_secs(9),
         "the slow client was not cut off"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(250),
+        "cut off before the limit: {:?}",
+        started.elapsed()
     );
     // An idle keep-alive connection is closed too.
     let mut idle = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
@@ -89,6 +95,47 @@ fn a_client_that_never_finishes_its_headers_is_cut_off() {
         started.elapsed() < Duration::from_secs(9),
         "the idle connection was kept open"
     );
+}
+
+#[test]
+fn a_connection_busy_with_requests_is_not_cut_off() {
+    let (server, _dir) = start(&["--http-read-header-timeout", "300ms"]);
+    let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    // Twelve requests 100 ms apart on one keep-alive connection: 1.2 s in all, four times the limit, but never
+    // 300 ms without a request.
+    for n in 0..12 {
+        stream.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        let mut buffer = [0u8; 4096];
+        let read = stream.read(&mut buffer).unwrap_or(0);
+        let answer = String::from_utf8_lossy(&buffer[..read]);
+        assert!(status_line(&answer).contains("200"), "request {n}: {answer:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_request_that_runs_longer_than_the_header_limit_is_answered() {
+    let (server, _dir) = start(&["--http-read-header-timeout", "300ms"]);
+    let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    // The headers come at once; the body in three parts over 900 ms. Only the headers have a deadline.
+    let body = br#"{"description": "sent slowly"}"#;
+    let head = format!(
+        "POST /api/v2/authorizations HTTP/1.1\r\nHost: x\r\nAuthorization: Token limits-operator-token\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    for part in body.chunks(body.len() / 3 + 1) {
+        std::thread::sleep(Duration::from_millis(300));
+        stream.write_all(part).unwrap();
+    }
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    // No orgID: InfluxDB's 400, which is an answer, not a connection cut mid-request.
+    assert!(status_line(&answer).contains("400"), "{answer:?}");
 }
 
 #[test]
