@@ -134,7 +134,8 @@ pub struct Config {
     #[arg(long, env = "INFLUX_AUTHZ_MAX_CONNECTIONS", default_value_t = 1024)]
     pub max_connections: usize,
 
-    /// How long a client may take to send request headers, and how long an idle connection is kept (e.g. 10s).
+    /// How long a client may take to send request headers, and how long an idle connection is kept (e.g. 10s; 0:
+    /// no limit).
     #[arg(long, env = "INFLUXD_HTTP_READ_HEADER_TIMEOUT", default_value = "10s", value_parser = parse_go_duration)]
     pub http_read_header_timeout: Duration,
 
