@@ -193,7 +193,7 @@ struct CreateBody<'a> {
     expires_at: Option<String>,
 }
 
-fn bucket_ids(flag: &str, ids: &[String]) -> Result<Vec<Id>, Error> {
+pub(crate) fn bucket_ids(flag: &str, ids: &[String]) -> Result<Vec<Id>, Error> {
     ids.iter()
         .map(|text| {
             text.parse::<Id>().map_err(|e| {

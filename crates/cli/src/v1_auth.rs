@@ -24,7 +24,7 @@ use crate::Error;
 use crate::args::{
     PrintArgs, V1Args, V1AuthCommand, V1Command, V1CreateArgs, V1ListArgs, V1LookupArgs, V1LookupFlags, V1PasswordArgs,
 };
-use crate::auth::{connect, connect_with, given, org_flags, parse_id, resolve_org};
+use crate::auth::{bucket_ids, connect, connect_with, given, org_flags, parse_id, resolve_org};
 use crate::http::{Client, HttpError};
 use crate::output::{self, UserRow};
 use crate::setup::MIN_PASSWORD_LEN;
@@ -235,18 +235,6 @@ struct CreateBody<'a> {
     token: &'a str,
 }
 
-fn bucket_ids(ids: &[String]) -> Result<Vec<Id>, Error> {
-    ids.iter()
-        .map(|text| {
-            text.parse::<Id>().map_err(|e| {
-                Error::new(format!(
-                    "invalid bucket ID {text:?}: {e} (did you pass a bucket name instead of an ID?)"
-                ))
-            })
-        })
-        .collect()
-}
-
 fn create(args: V1CreateArgs) -> Result<(), Error> {
     // Everything that needs no server first.
     let username = required(&args.username, "--username", "the v1 username")?;
@@ -260,8 +248,8 @@ fn create(args: V1CreateArgs) -> Result<(), Error> {
         None => {}
     }
     let (org_id, org_name) = org_flags(&args.org)?;
-    let read_buckets = bucket_ids(&args.read_bucket)?;
-    let write_buckets = bucket_ids(&args.write_bucket)?;
+    let read_buckets = bucket_ids("read-bucket", &args.read_bucket)?;
+    let write_buckets = bucket_ids("write-bucket", &args.write_bucket)?;
 
     let (client, config) = connect(&args.common)?;
     let org_id = resolve_org(&client, &config, org_id, org_name)?;
@@ -498,8 +486,8 @@ ID\t\t\tDescription\tUsername\tv2 User Name\tv2 User ID\t\tPermissions
 
     #[test]
     fn bucket_ids_and_passwords_are_checked_before_any_request() {
-        assert!(bucket_ids(&["0a6f3ee0b4ab6e23".into()]).is_ok());
-        let error = bucket_ids(&["my-bucket".into()]).unwrap_err();
+        assert!(bucket_ids("read-bucket", &["0a6f3ee0b4ab6e23".into()]).is_ok());
+        let error = bucket_ids("read-bucket", &["my-bucket".into()]).unwrap_err();
         assert!(
             error
                 .to_string()

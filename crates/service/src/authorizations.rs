@@ -232,6 +232,20 @@ fn non_empty(value: Option<String>) -> Option<String> {
 }
 
 /// The permissions a record's reader (or writer) must hold: the token itself and its owner.
+/// The authorization `id` of `kind`, from the snapshot `names` reads, if `caller` may read it (404 if there is none
+/// of that kind, InfluxDB's 401 if the caller may not read it).
+fn readable(names: &Names, kind: Kind, caller: &Caller, id: Id) -> Result<Authorization, ServiceError> {
+    let auth = names
+        .snapshot()
+        .authorization(id)?
+        .filter(|auth| Kind::of(auth) == kind)
+        .ok_or_else(not_found)?;
+    record_checks(Action::Read, &auth)
+        .iter()
+        .try_for_each(|p| caller.check(p))?;
+    Ok(auth)
+}
+
 pub(crate) fn record_checks(action: Action, auth: &Authorization) -> [Permission; 2] {
     checks_of(action, auth.id, auth.org_id, auth.user_id)
 }
@@ -602,14 +616,7 @@ impl Service {
                 }
             }
             let mut names = Names::of(snapshot);
-            let auth = names
-                .snapshot()
-                .authorization(id)?
-                .filter(|auth| Kind::of(auth) == kind)
-                .ok_or_else(not_found)?;
-            record_checks(Action::Read, &auth)
-                .iter()
-                .try_for_each(|p| caller.check(p))?;
+            let auth = readable(&names, kind, caller, id)?;
             let pending_use = self.pending_use(id);
             let view = self.view_with(&mut names, &auth)?;
             let body = Bytes::from(write(&view));
@@ -630,14 +637,7 @@ impl Service {
     pub(crate) fn get_of(&self, kind: Kind, caller: &Caller, id: Id) -> Result<AuthorizationView, ServiceError> {
         self.read_inline(|store| {
             let mut names = Names::new(store)?;
-            let auth = names
-                .snapshot()
-                .authorization(id)?
-                .filter(|auth| Kind::of(auth) == kind)
-                .ok_or_else(not_found)?;
-            record_checks(Action::Read, &auth)
-                .iter()
-                .try_for_each(|p| caller.check(p))?;
+            let auth = readable(&names, kind, caller, id)?;
             self.view_with(&mut names, &auth)
         })
     }
