@@ -10,13 +10,15 @@
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, Request};
 use axum::response::Response;
-use hyper::body::Incoming;
+use hyper::body::{Frame, Incoming, SizeHint};
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
@@ -98,16 +100,15 @@ where
         let watched = deadlines.watch();
         let state = Arc::clone(&watched.state);
         let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
-            // Its headers are in: no deadline until the answer is out.
+            // Its headers are in: no deadline until the answer is written.
             state.busy();
             let mut request = request.map(axum::body::Body::new);
             request.extensions_mut().insert(ConnectInfo(remote));
             let router = router.clone();
-            let state = Arc::clone(&state);
+            let connection = Arc::clone(&state);
             async move {
                 let response = router.oneshot(request).await.unwrap_or_else(|never| match never {});
-                state.waiting();
-                Ok::<_, Infallible>(response)
+                Ok::<_, Infallible>(response.map(|body| Answer { body, connection }))
             }
         });
         let connection = builder.serve_connection(TokioIo::new(stream), service);
@@ -240,6 +241,11 @@ impl Deadline {
             .store(self.server.now.load(Ordering::Relaxed), Ordering::Relaxed);
     }
 
+    #[cfg(test)]
+    fn is_waiting(&self) -> bool {
+        self.since.load(Ordering::Relaxed) != BUSY
+    }
+
     /// Waiting for headers for longer than allowed.
     fn is_late(&self) -> bool {
         let since = self.since.load(Ordering::Relaxed);
@@ -255,5 +261,73 @@ impl Drop for Watched {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(&self.id);
+    }
+}
+
+/// An answer's body that, once hyper drops it (after its last frame is written, or with the connection), starts
+/// the connection's wait for the next request's headers: a large answer to a slow reader is not cut off by the
+/// header deadline while it is being written.
+struct Answer {
+    body: axum::body::Body,
+    connection: Arc<Deadline>,
+}
+
+impl hyper::body::Body for Answer {
+    type Data = bytes::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
+impl Drop for Answer {
+    fn drop(&mut self) {
+        self.connection.waiting();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use http_body_util::BodyExt as _;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn the_wait_for_the_next_headers_starts_when_the_answer_is_dropped_not_when_it_is_made() {
+        // A zero limit starts no sweeper: the clock stays where it is, and only the states change.
+        let deadlines = Deadlines::start(Duration::ZERO);
+        let watched = deadlines.watch();
+        let connection = Arc::clone(&watched.state);
+        assert!(connection.is_waiting(), "a new connection waits for its first headers");
+        connection.busy();
+        let mut answer = Answer {
+            body: axum::body::Body::from("a large answer"),
+            connection: Arc::clone(&connection),
+        };
+        assert!(!connection.is_waiting());
+        // Every byte read, the body still held (by hyper, writing it): still busy.
+        let frame = answer.frame().await.unwrap().unwrap();
+        assert_eq!(frame.into_data().unwrap(), "a large answer");
+        assert!(answer.frame().await.is_none());
+        assert!(!connection.is_waiting());
+        drop(answer);
+        assert!(connection.is_waiting());
+        drop(watched);
+        assert!(
+            deadlines.connections.lock().unwrap().is_empty(),
+            "a closed connection is forgotten"
+        );
     }
 }
