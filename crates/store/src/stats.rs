@@ -109,6 +109,16 @@ pub struct HistogramSnapshot {
     pub sum_nanos: u64,
 }
 
+/// Two histograms' observations together (of the same metric kept in parts).
+impl std::ops::AddAssign for HistogramSnapshot {
+    fn add_assign(&mut self, other: Self) {
+        for (count, more) in self.counts.iter_mut().zip(other.counts) {
+            *count += more;
+        }
+        self.sum_nanos = self.sum_nanos.saturating_add(other.sum_nanos);
+    }
+}
+
 impl HistogramSnapshot {
     /// Number of observations.
     pub fn count(&self) -> u64 {
