@@ -47,15 +47,34 @@ pub use routes::authz_check::{PERMISSION_HEADER, request_credentials};
 /// The InfluxDB version we answer as.
 pub const INFLUXDB_VERSION: &str = "v2.7.11";
 
-/// What every handler can reach.
+/// What every handler can reach: one shared [`AppParts`]. A single `Arc`, because axum clones the state for
+/// every request (the route's service, then the `State` extractor) and each count is a write to a cache line
+/// that all workers share.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(std::sync::Arc<AppParts>);
+
+/// The parts of [`AppState`].
+pub struct AppParts {
     pub service: Service,
     pub limits: RequestLimits,
-    pub auth_failures: std::sync::Arc<AuthFailures>,
+    pub auth_failures: AuthFailures,
     pub metrics: std::sync::Arc<Metrics>,
     pub started: time::OffsetDateTime,
     pub started_at: Instant,
+}
+
+impl AppState {
+    pub fn new(parts: AppParts) -> Self {
+        Self(std::sync::Arc::new(parts))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppParts;
+
+    fn deref(&self) -> &AppParts {
+        &self.0
+    }
 }
 
 /// The router alone, with its state: routes and the JSON 404. Authentication is *not* in here; see [`app`].

@@ -9,7 +9,6 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
@@ -26,11 +25,11 @@ use crate::{ApiError, AppState};
 
 /// Puts [`Front`] around the router.
 #[derive(Clone)]
-pub(crate) struct FrontLayer(Arc<AppState>);
+pub(crate) struct FrontLayer(AppState);
 
 impl FrontLayer {
     pub(crate) fn new(state: AppState) -> Self {
-        Self(Arc::new(state))
+        Self(state)
     }
 }
 
@@ -40,7 +39,7 @@ impl<S> tower::Layer<S> for FrontLayer {
     fn layer(&self, inner: S) -> Front<S> {
         Front {
             inner,
-            state: Arc::clone(&self.0),
+            state: self.0.clone(),
         }
     }
 }
@@ -49,7 +48,7 @@ impl<S> tower::Layer<S> for FrontLayer {
 #[derive(Clone)]
 pub struct Front<S> {
     inner: S,
-    state: Arc<AppState>,
+    state: AppState,
 }
 
 impl<S> tower::Service<Request> for Front<S>
@@ -69,7 +68,7 @@ where
         // The clone that was polled ready is the one that gets called.
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
-        let state = Arc::clone(&self.state);
+        let state = self.state.clone();
         Box::pin(async move {
             let method = request.method().clone();
             let started = Instant::now();

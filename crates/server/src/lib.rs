@@ -12,7 +12,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
-use api::{AppState, AuthFailures};
+use api::{AppParts, AppState, AuthFailures};
 use axum::extract::Request;
 use axum::response::Response;
 use model::wire::SetupRequest;
@@ -87,14 +87,14 @@ impl App {
         if let Some(path) = &config.seed {
             apply_seed(&service, path).await?;
         }
-        let state = AppState {
+        let state = AppState::new(AppParts {
             service: service.clone(),
             limits: config.request_limits(),
-            auth_failures: Arc::new(AuthFailures::default()),
+            auth_failures: AuthFailures::default(),
             metrics: Arc::default(),
             started: time::OffsetDateTime::now_utc(),
             started_at: Instant::now(),
-        };
+        });
         Ok(Self {
             service,
             router: api::app(state),
