@@ -42,7 +42,7 @@ use codec::Record;
 pub use commit::CommitCounts;
 pub use error::Error;
 pub use snapshot::RedbSnapshot;
-use store::{AuditObserver, AuthorizationFilter, CommitStats, Conflict, Role, SetupRecords, TokenCheck};
+use store::{AuditObserver, AuthorizationFilter, CommitStats, Conflict, Role, SetupRecords};
 use tables::*;
 
 /// The database. Cheap to share behind an `Arc`; redb serializes writers and lets readers run alongside them.
@@ -328,10 +328,6 @@ impl RedbStore {
     }
 
     /// The authorization of a token and its user, read in one transaction: the check every request makes.
-    pub fn authorization_and_user_by_token(&self, hash: &TokenHash) -> Result<Option<TokenCheck>, Error> {
-        self.snapshot()?.authorization_and_user_by_token(hash)
-    }
-
     /// Authorizations matching `filter`, in ascending ID order.
     pub fn authorizations(&self, filter: AuthorizationFilter) -> Result<Vec<Authorization>, Error> {
         self.scan_authorizations(filter, None, usize::MAX, |_| true)

@@ -9,11 +9,15 @@
 //! as if every request began its own transaction. This reuses redb's own MVCC snapshot; it is not a cache that
 //! could outlive a write.
 //!
-//! What a snapshot holds never changes, so what is read from it may be kept with it: the token checks it has
-//! answered keep their decoded records (the operator's holds 44 permissions, most of a check's cost), and go
-//! with the snapshot at the next commit. [`RedbSnapshot::generation`] names the snapshot, for the service to do
-//! the same with what it renders from one.
+//! What a snapshot holds never changes, so what is read from it may be kept for its generation: the token checks
+//! answered at a generation keep their decoded records (the operator's holds 44 permissions, most of a check's
+//! cost) until the next commit starts another. They are kept per thread ([`CHECKED`]), not in the snapshot: a
+//! map shared by all workers, and the shared records' reference counts, were written by every request, and
+//! those cache lines moved between the cores on each one. A check found for the current generation needs no
+//! snapshot at all. [`RedbSnapshot::generation`] names the snapshot, for the service to do the same with what
+//! it renders from one.
 
+use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
@@ -32,6 +36,8 @@ type Records = ReadOnlyTable<u64, &'static [u8]>;
 pub struct RedbSnapshot(pub(crate) Arc<Shared>);
 
 pub(crate) struct Shared {
+    /// The store it was taken of ([`Snapshots::store`]).
+    store: u64,
     generation: u64,
     txn: ReadTransaction,
     authorizations: OnceLock<Records>,
@@ -40,20 +46,70 @@ pub(crate) struct Shared {
     users: OnceLock<Records>,
     orgs: OnceLock<Records>,
     buckets: OnceLock<Records>,
-    /// Token checks answered from this snapshot, by token hash (found ones only, so only existing tokens: at
-    /// most [`MAX_CHECKED`]).
-    checked: Mutex<WordMap<TokenHash, TokenCheck>>,
 }
 
-/// Token checks kept per snapshot at most: a snapshot lives until the next commit (at least every few seconds
-/// while tokens are used, when their last uses are written), so this bounds what one holds.
+/// Token checks kept per thread at most: a generation lasts until the next commit (at least every few seconds
+/// while tokens are used, when their last uses are written), so this bounds what a thread holds.
 const MAX_CHECKED: usize = 4096;
 
+/// The token checks this thread answered, found ones only (so only existing tokens), for one store and one
+/// generation of it. Records only, no transaction: a recovery can always close the file.
+struct Checked {
+    store: u64,
+    generation: u64,
+    checks: WordMap<TokenHash, TokenCheck>,
+}
+
+thread_local! {
+    static CHECKED: RefCell<Option<Checked>> = const { RefCell::new(None) };
+}
+
+/// The check of `hash` this thread kept for `store` at `generation`, if any.
+fn checked_here(store: u64, generation: u64, hash: &TokenHash) -> Option<TokenCheck> {
+    CHECKED.with_borrow(|checked| {
+        checked
+            .as_ref()
+            .filter(|c| c.store == store && c.generation == generation)
+            .and_then(|c| c.checks.get(hash).cloned())
+    })
+}
+
+/// Keeps a check read from a snapshot of `store` at `generation`. A check of an older generation than the kept
+/// ones is not kept; a newer one replaces them all.
+fn keep_here(store: u64, generation: u64, hash: &TokenHash, found: &TokenCheck) {
+    CHECKED.with_borrow_mut(|checked| {
+        let fresh = match checked {
+            Some(c) if c.store == store && c.generation == generation => c,
+            Some(c) if c.store == store && c.generation > generation => return,
+            _ => checked.insert(Checked {
+                store,
+                generation,
+                checks: WordMap::default(),
+            }),
+        };
+        if fresh.checks.len() < MAX_CHECKED {
+            fresh.checks.insert(*hash, found.clone());
+        }
+    });
+}
+
 /// The shared snapshot and the generation it must match.
-#[derive(Default)]
 pub(crate) struct Snapshots {
+    /// Names this store among the others of the process, for the per-thread checks.
+    store: u64,
     generation: AtomicU64,
     current: Mutex<Option<RedbSnapshot>>,
+}
+
+impl Default for Snapshots {
+    fn default() -> Self {
+        static STORES: AtomicU64 = AtomicU64::new(0);
+        Self {
+            store: STORES.fetch_add(1, Ordering::Relaxed),
+            generation: AtomicU64::new(0),
+            current: Mutex::new(None),
+        }
+    }
 }
 
 impl Snapshots {
@@ -84,6 +140,7 @@ impl RedbStore {
             Handle::Closed => return Err(closed()),
         };
         let snapshot = RedbSnapshot(Arc::new(Shared {
+            store: self.snapshots.store,
             generation,
             txn,
             authorizations: OnceLock::new(),
@@ -92,7 +149,6 @@ impl RedbStore {
             users: OnceLock::new(),
             orgs: OnceLock::new(),
             buckets: OnceLock::new(),
-            checked: Mutex::new(WordMap::default()),
         }));
         let mut current = self.snapshots.current.lock().unwrap_or_else(PoisonError::into_inner);
         // A reader that began at a later generation keeps its own.
@@ -100,6 +156,21 @@ impl RedbStore {
             *current = Some(snapshot.clone());
         }
         Ok(snapshot)
+    }
+
+    /// The generation a snapshot taken now has.
+    pub fn generation(&self) -> u64 {
+        self.snapshots.generation.load(Ordering::Acquire)
+    }
+
+    /// The authorization whose token hashes to `hash`, and its user: the check every request makes. Answered
+    /// without a snapshot when this thread already checked the token at the current generation.
+    pub fn authorization_and_user_by_token(&self, hash: &TokenHash) -> Result<Option<TokenCheck>, Error> {
+        let generation = self.generation();
+        if let Some(found) = checked_here(self.snapshots.store, generation, hash) {
+            return Ok(Some(found));
+        }
+        self.snapshot()?.authorization_and_user_by_token(hash)
     }
 }
 
@@ -132,18 +203,15 @@ impl RedbSnapshot {
     }
 
     /// The authorization whose token hashes to `hash`, and its user: the check every request makes. (Without its
-    /// last use, which the check does not need.) Decoded once per snapshot.
+    /// last use, which the check does not need.) Decoded once per thread and generation.
     pub fn authorization_and_user_by_token(&self, hash: &TokenHash) -> Result<Option<TokenCheck>, Error> {
-        let checked = || self.0.checked.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(found) = checked().get(hash) {
-            return Ok(Some(found.clone()));
+        let (store, generation) = (self.0.store, self.0.generation);
+        if let Some(found) = checked_here(store, generation, hash) {
+            return Ok(Some(found));
         }
         let found = self.look_up_token(hash)?;
         if let Some(found) = &found {
-            let mut checked = checked();
-            if checked.len() < MAX_CHECKED {
-                checked.insert(*hash, found.clone());
-            }
+            keep_here(store, generation, hash, found);
         }
         Ok(found)
     }

@@ -336,3 +336,31 @@ fn a_snapshot_is_shared_until_a_commit_and_never_outlives_an_acknowledged_write(
     // ...while a snapshot taken before it still reads the state it began with, as a redb read transaction does.
     assert!(first.authorization_and_user_by_token(&hash).unwrap().is_some());
 }
+
+#[test]
+fn token_checks_kept_on_a_thread_end_with_their_generation_and_belong_to_their_store() {
+    let one = RedbStore::in_memory().unwrap();
+    let other = RedbStore::in_memory().unwrap();
+    one.create_authorization(&auth(1, 10, 20, "kept"), None).unwrap();
+    other.create_authorization(&auth(2, 10, 20, "elsewhere"), None).unwrap();
+    assert_eq!(
+        one.snapshot().unwrap().generation(),
+        other.snapshot().unwrap().generation(),
+        "the two stores are at the same generation, so only the store tells their checks apart"
+    );
+    let hash = Token::new("kept").hash();
+    let check = |store: &RedbStore| store.authorization_and_user_by_token(&hash).unwrap();
+    // The second check on this thread is answered from the first.
+    assert_eq!(check(&one).unwrap().authorization.status, Status::Active);
+    assert_eq!(check(&one).unwrap().authorization.id, id(1));
+    assert!(check(&other).is_none(), "another store's kept check is not this one's");
+
+    // A change is seen by the very next check on the same thread...
+    one.update_authorization(id(1), |a| a.status = Status::Inactive, None)
+        .unwrap()
+        .unwrap();
+    assert_eq!(check(&one).unwrap().authorization.status, Status::Inactive);
+    // ...and so is a delete.
+    assert!(one.delete_authorization(id(1), None).unwrap());
+    assert!(check(&one).is_none());
+}
