@@ -11,8 +11,13 @@
 //! know each other's commits) keeps nothing here.
 //!
 //! The caller's permissions are checked on every hit, against the IDs kept with the answer.
+//!
+//! Answers are kept per thread (each worker writes its own copy once per generation): one map shared by all
+//! workers was locked by every GET, and its lock's cache line moved between the cores on each one.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 
@@ -21,7 +26,7 @@ use time::OffsetDateTime;
 
 use crate::authorizations::Kind;
 
-/// Answers kept at most per generation.
+/// Answers kept at most per thread and generation.
 const MAX_KEPT: usize = 4096;
 
 /// One written answer and what it was written from.
@@ -35,39 +40,59 @@ pub(crate) struct Answer {
     pub body: Bytes,
 }
 
-#[derive(Default)]
+/// This thread's answers for one [`Answers`] and one generation.
 struct Kept {
+    owner: u64,
     generation: u64,
-    answers: WordMap<Id, Arc<Answer>>,
+    answers: WordMap<Id, Rc<Answer>>,
 }
 
-#[derive(Default)]
-pub(crate) struct Answers(Mutex<Kept>);
+thread_local! {
+    static KEPT: RefCell<Option<Kept>> = const { RefCell::new(None) };
+}
+
+/// The answers of one service (its threads' shares of them).
+pub(crate) struct Answers {
+    /// Names these answers among the other services of the process.
+    owner: u64,
+}
+
+impl Default for Answers {
+    fn default() -> Self {
+        static OWNERS: AtomicU64 = AtomicU64::new(0);
+        Self {
+            owner: OWNERS.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+}
 
 impl Answers {
-    /// The answer for `id` written from `generation`, if one was.
-    pub(crate) fn get(&self, generation: u64, id: Id) -> Option<Arc<Answer>> {
-        let kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if kept.generation != generation {
-            return None;
-        }
-        kept.answers.get(&id).cloned()
+    /// The answer for `id` this thread wrote from `generation`, if it did.
+    pub(crate) fn get(&self, generation: u64, id: Id) -> Option<Rc<Answer>> {
+        KEPT.with_borrow(|kept| {
+            kept.as_ref()
+                .filter(|k| k.owner == self.owner && k.generation == generation)
+                .and_then(|k| k.answers.get(&id).cloned())
+        })
     }
 
     /// Keeps an answer written from `generation`. One from an older generation than the kept ones is dropped; a
     /// newer one replaces them all.
     pub(crate) fn keep(&self, generation: u64, id: Id, answer: Answer) {
-        let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if generation < kept.generation {
-            return;
-        }
-        if generation > kept.generation {
-            kept.generation = generation;
-            kept.answers.clear();
-        }
-        if kept.answers.len() < MAX_KEPT || kept.answers.contains_key(&id) {
-            kept.answers.insert(id, Arc::new(answer));
-        }
+        KEPT.with_borrow_mut(|kept| {
+            let current = match kept {
+                Some(k) if k.owner == self.owner && k.generation == generation => k,
+                Some(k) if k.owner == self.owner && k.generation > generation => return,
+                _ => kept.insert(Kept {
+                    owner: self.owner,
+                    generation,
+                    answers: WordMap::default(),
+                }),
+            };
+            if current.answers.len() < MAX_KEPT || current.answers.contains_key(&id) {
+                current.answers.insert(id, Rc::new(answer));
+            }
+        });
     }
 }
 
@@ -101,5 +126,21 @@ mod tests {
         answers.keep(5, Id::new(8).unwrap(), answer("other at 5"));
         assert!(answers.get(3, id).is_none());
         assert!(answers.get(5, id).is_none());
+    }
+
+    #[test]
+    fn each_service_and_each_thread_has_its_own_answers() {
+        let (one, other) = (Answers::default(), Answers::default());
+        let id = Id::new(7).unwrap();
+        one.keep(3, id, answer("one's"));
+        assert!(other.get(3, id).is_none(), "another service's answer");
+        assert_eq!(&*one.get(3, id).unwrap().body, b"one's");
+        std::thread::scope(|scope| {
+            scope.spawn(|| assert!(one.get(3, id).is_none(), "kept on another thread"));
+        });
+        // Another service's answers take this thread's place; the first service writes its answer again.
+        other.keep(3, id, answer("other's"));
+        assert_eq!(&*other.get(3, id).unwrap().body, b"other's");
+        assert!(one.get(3, id).is_none());
     }
 }

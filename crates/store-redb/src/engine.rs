@@ -214,6 +214,10 @@ impl Store for RedbStore {
         Ok(Box::new(RedbStore::snapshot(self)?))
     }
 
+    fn generation(&self) -> Option<u64> {
+        Some(RedbStore::generation(self))
+    }
+
     fn export(&self) -> Result<Contents, StoreError> {
         Ok(self.export_all()?)
     }

@@ -345,6 +345,13 @@ pub trait Store: Send + Sync + 'static {
     /// A view that holds every write acknowledged before this call.
     fn snapshot(&self) -> Result<Box<dyn Snapshot>, StoreError>;
 
+    /// The generation a [`snapshot`](Self::snapshot) taken now would have ([`Snapshot::generation`]), without
+    /// taking one: for a reader that may find all it needs already computed for that generation. `None` (the
+    /// default) where snapshots have none.
+    fn generation(&self) -> Option<u64> {
+        None
+    }
+
     // -- the whole store, for `influx-authz migrate` -----------------------------------------------------------
 
     /// Everything the store holds.
