@@ -132,7 +132,7 @@ impl TestApp {
         let address = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            server::serve(listener, app.router, async {
+            server::serve(listener, app.router(), async {
                 let _ = stopped.await;
             })
             .await

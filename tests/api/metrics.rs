@@ -48,7 +48,7 @@ impl Server {
         let app = server::App::build(&config).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
-        tokio::spawn(server::serve(listener, app.router, std::future::pending()));
+        tokio::spawn(server::serve(listener, app.router(), std::future::pending()));
         Self {
             address,
             client: reqwest::Client::new(),

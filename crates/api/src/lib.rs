@@ -53,11 +53,12 @@ pub const INFLUXDB_VERSION: &str = "v2.7.11";
 #[derive(Clone)]
 pub struct AppState(std::sync::Arc<AppParts>);
 
-/// The parts of [`AppState`].
+/// The parts of [`AppState`]. A clone shares the service and the counters.
+#[derive(Clone)]
 pub struct AppParts {
     pub service: Service,
     pub limits: RequestLimits,
-    pub auth_failures: AuthFailures,
+    pub auth_failures: std::sync::Arc<AuthFailures>,
     pub metrics: std::sync::Arc<Metrics>,
     pub started: time::OffsetDateTime,
     pub started_at: Instant,

@@ -6,12 +6,17 @@
 //! hyper arms a tokio timer for every request of a keep-alive connection, and with a timer pending each parking
 //! worker sleeps in `epoll_wait` with a timeout, which cost ~2.7 µs of the ~11 µs of server CPU of a GET by id
 //! (BENCHMARKS.md, issue 16).
+//!
+//! Each worker thread answers with its own copy of the service ([`Copies`]). The service is a tree of `Arc`s
+//! (axum's router, its routes, the state), and every request clones several of them: with one copy, those
+//! reference counts lived on cache lines that every worker wrote on every request, and the lines moved between
+//! the cores each time.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -53,11 +58,12 @@ impl Default for Limits {
     }
 }
 
-/// Serves `router` (an axum `Router`, [`api::App`], or any such service) on `listener` until `shutdown` completes,
-/// then lets the requests in flight finish (for at most `limits.shutdown_grace`).
+/// Serves the service `make` builds (an axum `Router`, [`api::App`], or any such service) on `listener` until
+/// `shutdown` completes, then lets the requests in flight finish (for at most `limits.shutdown_grace`). `make` is
+/// called once per copy ([`Copies`]): each call should build the service anew, sharing only what must be shared.
 pub async fn serve_with<S>(
     listener: TcpListener,
-    router: S,
+    make: impl Fn() -> S,
     shutdown: impl Future<Output = ()> + Send + 'static,
     limits: Limits,
 ) -> std::io::Result<()>
@@ -65,6 +71,7 @@ where
     S: tower::Service<Request, Response = Response, Error = Infallible> + Clone + Send + Sync + 'static,
     S::Future: Send,
 {
+    let copies = Copies::new(make);
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
     let deadlines = Deadlines::start(limits.header_read_timeout);
@@ -96,7 +103,7 @@ where
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let router = router.clone();
+        let copies = copies.clone();
         let watched = deadlines.watch();
         let state = Arc::clone(&watched.state);
         let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
@@ -104,7 +111,7 @@ where
             state.busy();
             let mut request = request.map(axum::body::Body::new);
             request.extensions_mut().insert(ConnectInfo(remote));
-            let router = router.clone();
+            let router = copies.here();
             let connection = Arc::clone(&state);
             async move {
                 let response = router.oneshot(request).await.unwrap_or_else(|never| match never {});
@@ -144,6 +151,34 @@ where
         tracing::warn!("requests still running after the shutdown grace period; stopping anyway");
     }
     Ok(())
+}
+
+/// The copies of a server's service, one per worker thread as far as they go (threads beyond them share).
+struct Copies<S>(Arc<[S]>);
+
+impl<S> Clone for Copies<S> {
+    fn clone(&self) -> Self {
+        Self(Arc::clone(&self.0))
+    }
+}
+
+impl<S: Clone> Copies<S> {
+    /// As many copies as the runtime has workers, and a few more for the threads that take a worker's place
+    /// while it blocks (`block_in_place`).
+    fn new(make: impl Fn() -> S) -> Self {
+        let workers = tokio::runtime::Handle::try_current().map_or(1, |runtime| runtime.metrics().num_workers());
+        Self((0..workers.clamp(1, 64) * 2).map(|_| make()).collect())
+    }
+
+    /// This thread's copy.
+    fn here(&self) -> S {
+        static THREADS: AtomicUsize = AtomicUsize::new(0);
+        thread_local! {
+            /// This thread's place among those that ever served a request, in the order they first did.
+            static INDEX: usize = THREADS.fetch_add(1, Ordering::Relaxed);
+        }
+        self.0[INDEX.with(|index| *index) % self.0.len()].clone()
+    }
 }
 
 /// The header deadlines of a server's connections, kept by one sweeper task: every `tick` (a quarter of the limit,

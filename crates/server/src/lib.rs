@@ -53,8 +53,8 @@ pub enum StartError {
 /// A built server: the service and the HTTP app around it.
 pub struct App {
     pub service: Service,
-    /// The HTTP service (see [`api::app`]); [`serve`] and [`serve_with`] take it.
-    pub router: api::App,
+    /// What the HTTP service is built from ([`App::router`]).
+    parts: AppParts,
     /// What [`serve_with`] should enforce for this configuration.
     pub limits: Limits,
 }
@@ -87,19 +87,25 @@ impl App {
         if let Some(path) = &config.seed {
             apply_seed(&service, path).await?;
         }
-        let state = AppState::new(AppParts {
+        let parts = AppParts {
             service: service.clone(),
             limits: config.request_limits(),
-            auth_failures: AuthFailures::default(),
+            auth_failures: Arc::new(AuthFailures::default()),
             metrics: Arc::default(),
             started: time::OffsetDateTime::now_utc(),
             started_at: Instant::now(),
-        });
+        };
         Ok(Self {
             service,
-            router: api::app(state),
+            parts,
             limits: config.connection_limits(),
         })
+    }
+
+    /// A new copy of the HTTP service (see [`api::app`]), for [`serve`] or [`serve_with`]: copies share the
+    /// service, the counters and the failure windows, but not the router's own reference counts.
+    pub fn router(&self) -> api::App {
+        api::app(AppState::new(self.parts.clone()))
     }
 }
 
@@ -283,7 +289,7 @@ where
 pub type HttpService = tower::util::BoxCloneSyncService<Request, Response, Infallible>;
 
 /// Serves `router` on `listener` with the default [`Limits`] until `shutdown` completes, then finishes the
-/// requests in flight.
+/// requests in flight. (All threads share `router`; [`serve_with`] can give each its own.)
 pub async fn serve<S>(
     listener: TcpListener,
     router: S,
@@ -293,7 +299,7 @@ where
     S: tower::Service<Request, Response = Response, Error = Infallible> + Clone + Send + Sync + 'static,
     S::Future: Send,
 {
-    http::serve_with(listener, router, shutdown, Limits::default()).await
+    http::serve_with(listener, move || router.clone(), shutdown, Limits::default()).await
 }
 
 /// Completes on SIGINT or SIGTERM. The handlers are installed when this is called, not when the future is first

@@ -34,7 +34,7 @@ async fn run(config: Config) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {}: {e}", config.http_bind_address))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(%address, "listening on http://{address}");
-    server::serve_with(listener, server::with_tracing(app.router), shutdown, app.limits)
+    server::serve_with(listener, || server::with_tracing(app.router()), shutdown, app.limits)
         .await
         .map_err(|e| format!("server failed: {e}"))?;
     if let Err(error) = app.service.flush_last_used().await {

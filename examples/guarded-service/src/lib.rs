@@ -67,7 +67,7 @@ pub async fn app(config: &server::Config) -> Result<Guarded, Error> {
     });
     let router = Router::new()
         .route("/write", post(write).route_layer(guard))
-        .fallback_service(built.router);
+        .fallback_service(built.router());
     Ok(Guarded {
         router,
         service: built.service,

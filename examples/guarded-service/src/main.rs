@@ -23,9 +23,14 @@ async fn run(config: server::Config) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {}: {e}", config.http_bind_address))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(%address, org = %guarded.org_id, "guarded-service on http://{address}: POST /write?bucket=<id>");
-    server::serve_with(listener, server::with_tracing(guarded.router), shutdown, guarded.limits)
-        .await
-        .map_err(|e| format!("server failed: {e}"))?;
+    server::serve_with(
+        listener,
+        || server::with_tracing(guarded.router.clone()),
+        shutdown,
+        guarded.limits,
+    )
+    .await
+    .map_err(|e| format!("server failed: {e}"))?;
     if let Err(error) = guarded.service.flush_last_used().await {
         tracing::warn!(%error, "could not write the last last-used times");
     }

@@ -99,7 +99,7 @@ async fn run(scenario: &str, n: usize) -> Result<(), String> {
         config.init_bucket = Some("my-bucket".into());
         config.init_admin_token = Some(OPERATOR.into());
         let app = server::App::build(&config).await.map_err(|e| e.to_string())?;
-        server::with_tracing(app.router)
+        server::with_tracing(app.router())
     };
     let (make, want): (Box<dyn Fn() -> Request<Body>>, StatusCode) = match scenario {
         "baseline" => (Box::new(|| request(Method::GET, "/x", None, None)), StatusCode::OK),
