@@ -65,10 +65,17 @@ impl FromStr for Id {
         if s.len() != 16 {
             return Err(IdError::Length);
         }
-        if !s.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(IdError::Invalid);
+        // Sixteen hex digits (either case) fit a u64 exactly; no sign, no prefix.
+        let mut value = 0u64;
+        for byte in s.bytes() {
+            let digit = match byte {
+                b'0'..=b'9' => byte - b'0',
+                b'a'..=b'f' => byte - b'a' + 10,
+                b'A'..=b'F' => byte - b'A' + 10,
+                _ => return Err(IdError::Invalid),
+            };
+            value = (value << 4) | u64::from(digit);
         }
-        let value = u64::from_str_radix(s, 16).map_err(|_| IdError::Invalid)?;
         Id::new(value).ok_or(IdError::Invalid)
     }
 }
@@ -140,6 +147,16 @@ mod tests {
             proptest::prop_assert_eq!(id.to_string(), format!("{value:016x}"));
             proptest::prop_assert_eq!(serde_json::to_string(&id).unwrap(), format!("\"{value:016x}\""));
             proptest::prop_assert_eq!(id.to_string().parse::<Id>().unwrap(), id);
+        }
+
+        #[test]
+        fn parses_as_the_standard_library_does(text in "[0-9a-fA-FxX+ -]{16}") {
+            let expected = if text.bytes().all(|b| b.is_ascii_hexdigit()) {
+                u64::from_str_radix(&text, 16).ok().and_then(Id::new).ok_or(IdError::Invalid)
+            } else {
+                Err(IdError::Invalid)
+            };
+            proptest::prop_assert_eq!(text.parse::<Id>(), expected);
         }
     }
 

@@ -339,6 +339,29 @@ mod tests {
 
     use super::*;
 
+    #[test]
+    fn each_thread_keeps_to_one_copy_and_threads_are_spread_over_the_copies() {
+        let made = AtomicUsize::new(0);
+        // Outside a runtime: one worker, so two copies.
+        let copies = Copies::new(|| Arc::new(made.fetch_add(1, Ordering::Relaxed)));
+        assert_eq!(made.load(Ordering::Relaxed), 2);
+        let seen: Vec<usize> = (0..8)
+            .map(|_| {
+                std::thread::scope(|scope| {
+                    scope
+                        .spawn(|| {
+                            let first = copies.here();
+                            assert!(Arc::ptr_eq(&first, &copies.here()), "a thread keeps its copy");
+                            *first
+                        })
+                        .join()
+                        .unwrap()
+                })
+            })
+            .collect();
+        assert!(seen.contains(&0) && seen.contains(&1), "threads got copies {seen:?}");
+    }
+
     #[tokio::test]
     async fn the_wait_for_the_next_headers_starts_when_the_answer_is_dropped_not_when_it_is_made() {
         // A zero limit starts no sweeper: the clock stays where it is, and only the states change.

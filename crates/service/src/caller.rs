@@ -126,14 +126,15 @@ impl Service {
     pub async fn authenticate(&self, token: &Token) -> Result<Caller, AuthenticationError> {
         let hash = token.hash();
         let found = self.read_inline(move |store| store.authorization_and_user_by_token(&hash))?;
+        let now = self.now();
         match found {
             None => Err(AuthenticationError::UnknownToken),
-            Some(found) if found.authorization.is_expired(self.now()) => Err(AuthenticationError::Expired),
+            Some(found) if found.authorization.is_expired(now) => Err(AuthenticationError::Expired),
             Some(TokenCheck {
                 authorization,
                 user: Some(user),
             }) if user.status == model::Status::Active => {
-                self.note_use(authorization.id, self.now());
+                self.note_use(authorization.id, now);
                 Ok(Caller {
                     user,
                     credential: Credential::Token(authorization),
