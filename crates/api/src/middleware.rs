@@ -72,7 +72,7 @@ where
         Box::pin(async move {
             let method = request.method().clone();
             let started = Instant::now();
-            let response = gate(&state, inner, request).await;
+            let response = gate(&state, inner, request, started).await;
             state.metrics.record_response(&method, &response, started.elapsed());
             Ok(response)
         })
@@ -116,7 +116,7 @@ pub(crate) fn session_key(headers: &HeaderMap) -> Option<Token> {
 /// Resolves the caller of every `/api/v2/*` request but the public ones, before its handler, and stores it in the
 /// request's extensions. A token (`Authorization: Token|Bearer …`) wins; without one, the session cookie is
 /// used. Either is looked up in the store every time.
-async fn gate<S>(state: &AppState, inner: S, request: Request) -> Response
+async fn gate<S>(state: &AppState, inner: S, request: Request, started: Instant) -> Response
 where
     S: tower::Service<Request, Response = Response, Error = Infallible>,
 {
@@ -124,9 +124,10 @@ where
     let response = if origin.is_some() && request.method() == Method::OPTIONS {
         preflight()
     } else {
-        match tokio::time::timeout(state.limits.request_timeout, authenticate(state, inner, request)).await {
-            Ok(response) => json_method_not_allowed(response),
-            Err(_) => ApiError::RequestTimeout.into_response(),
+        let deadline = tokio::time::Instant::from_std(started + state.limits.request_timeout);
+        match within(deadline, authenticate(state, inner, request)).await {
+            Some(response) => json_method_not_allowed(response),
+            None => ApiError::RequestTimeout.into_response(),
         }
     };
     let mut response = match origin {
@@ -137,6 +138,17 @@ where
     headers.insert(BUILD_HEADER, HeaderValue::from_static("OSS"));
     headers.insert(VERSION_HEADER, HeaderValue::from_static(crate::INFLUXDB_VERSION));
     response
+}
+
+/// `future`'s output, or `None` once `deadline` has passed. The timer is armed only if the future waits: most
+/// requests (every token check, every read) finish in their first poll, and arming a timer costs a clone of the
+/// runtime's handle, whose count all workers share, and a timer entry, per request.
+async fn within<T>(deadline: tokio::time::Instant, future: impl Future<Output = T>) -> Option<T> {
+    let mut future = std::pin::pin!(future);
+    if let Poll::Ready(output) = std::future::poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx))).await {
+        return Some(output);
+    }
+    tokio::time::timeout_at(deadline, future).await.ok()
 }
 
 /// On every answer, as InfluxDB sends them. Set here rather than by two more layers around the router: each
@@ -278,6 +290,35 @@ fn json_method_not_allowed(response: Response) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_request_done_in_its_first_poll_arms_no_timer_and_one_that_waits_is_cut_at_the_deadline() {
+        // No time driver: arming a timer here would panic.
+        let without_timers = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_millis(1);
+        assert_eq!(without_timers.block_on(within(deadline, async { 7 })), Some(7));
+
+        let with_timers = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        with_timers.block_on(async {
+            let deadline = tokio::time::Instant::now() + std::time::Duration::from_millis(50);
+            let waits = tokio::time::sleep(std::time::Duration::from_millis(10));
+            assert_eq!(
+                within(deadline, async {
+                    waits.await;
+                    8
+                })
+                .await,
+                Some(8)
+            );
+            let never = std::future::pending::<()>();
+            let started = std::time::Instant::now();
+            assert_eq!(within(deadline, never).await, None);
+            assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        });
+    }
 
     fn headers(value: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();
