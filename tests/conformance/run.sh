@@ -164,13 +164,14 @@ pass "POST /api/v2/setup returns 201 (org $ORG_ID, user $USER_ID, operator auth 
 
 # A few spare authorizations, so GET/PATCH/DELETE by ID reach their success statuses in the
 # fuzzing phase too, not only when a stateful chain happens to start with a successful POST.
-# The last two expire (extension: expiresAt), far enough ahead to outlive the run, so GET and
-# list answers carry expiresAt too.
+# 1-6 are for GET and PATCH; 5 and 6 expire (extension: expiresAt), far enough ahead to outlive
+# the run, so GET and list answers carry expiresAt too. 7-8 are DELETE's own, so a DELETE drawn
+# early cannot leave GET and PATCH with IDs that are gone, nor they DELETE with none.
 FUTURE_DAY="$("$PY" -c 'import datetime as d; print((d.datetime.now(d.timezone.utc) + d.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"))')"
 SPARE_IDS=()
-for i in 1 2 3 4 5 6; do
+for i in 1 2 3 4 5 6 7 8; do
     EXPIRY=""
-    if ((i >= 5)); then EXPIRY=",\"expiresAt\":\"$FUTURE_DAY\""; fi
+    if ((i == 5 || i == 6)); then EXPIRY=",\"expiresAt\":\"$FUTURE_DAY\""; fi
     SPARE_BODY="{\"orgID\":\"$ORG_ID\",\"description\":\"conformance spare $i\"$EXPIRY,\"permissions\":[{\"action\":\"read\",\"resource\":{\"type\":\"buckets\",\"orgID\":\"$ORG_ID\"}}]}"
     SPARE_STATUS="$(curl -s -o "$WORK/spare.json" -w '%{http_code}' -X POST "$BASE/api/v2/authorizations" \
         -H "Authorization: Token $OPERATOR_TOKEN" -H 'Content-Type: application/json' --data-binary "$SPARE_BODY")"
@@ -180,7 +181,8 @@ for i in 1 2 3 4 5 6; do
     fi
     SPARE_IDS+=("$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["id"])' "$WORK/spare.json")")
 done
-SPARE_LIST="$(printf '"%s", ' "${SPARE_IDS[@]}")"
+SPARE_LIST="$(printf '"%s", ' "${SPARE_IDS[@]:0:6}")"
+SPARE_DELETABLE="$(printf '"%s", ' "${SPARE_IDS[@]:6:2}")"
 pass "created ${#SPARE_IDS[@]} spare authorizations"
 
 # POST a JSON body with the operator token; prints the new record's id, or nothing on failure.
@@ -343,6 +345,9 @@ values = ["$BUCKET_ID"]
 [dictionaries.auth_ids]
 values = [${SPARE_LIST%, }]
 
+[dictionaries.auth_ids_deletable]
+values = [${SPARE_DELETABLE%, }]
+
 [dictionaries.v1_auth_ids]
 values = [$V1_GENERAL]
 
@@ -400,6 +405,10 @@ include-operation-id = "PutMePassword"
 headers = { Authorization = "Basic $BASIC_AUTH", Cookie = "influxdb-oss-session=$SESSION" }
 
 # The destructive operations draw from their own pools (see the spare users and orgs above).
+[[operations]]
+include-operation-id = "DeleteAuthorizationsID"
+parameters = { "path.authID" = { dictionary = "auth_ids_deletable", probability = 0.6 } }
+
 [[operations]]
 include-operation-id = "DeleteUsersID"
 parameters = { "path.userID" = { dictionary = "users_deletable", probability = 0.6 } }
@@ -468,11 +477,31 @@ EOF
 # org or user that does not exist (400 `unable to create token`), permissions for another org
 # (400), or an expiresAt in the past (400).
 RUN_SPEC="$WORK/influx-authz.run.json"
-if ! "$PY" - "$SPEC" "$RUN_SPEC" "$ORG_ID" "$USER_ID" "$FUTURE_DAY" <<'PY'
+# The path IDs of the by-ID operations whose success run.sh asks for (influx_checks.py: influx_reached_success) get
+# an `example` of their own too, one that exists and that no other operation deletes or shares: the examples
+# phase then sends each of them once with a real ID, so reaching its success status does not rest on the
+# random draws of the later phases (a run once drew no real ID for DELETE /api/v2/authorizations/{authID}).
+PATH_EXAMPLES="$("$PY" -c 'import json, sys; a = sys.argv[1:]; print(json.dumps({a[i]: dict([a[i + 1].split("=", 1)]) for i in range(0, len(a), 2)}))' \
+    "get /api/v2/authorizations/{authID}" "authID=${SPARE_IDS[0]}" \
+    "patch /api/v2/authorizations/{authID}" "authID=${SPARE_IDS[1]}" \
+    "delete /api/v2/authorizations/{authID}" "authID=${SPARE_IDS[6]}" \
+    "get /private/legacy/authorizations/{authID}" "authID=${SPARE_V1[0]}" \
+    "patch /private/legacy/authorizations/{authID}" "authID=${SPARE_V1[1]}" \
+    "post /private/legacy/authorizations/{authID}/password" "authID=${SPARE_V1[2]}" \
+    "delete /private/legacy/authorizations/{authID}" "authID=${SPARE_V1[3]}" \
+    "patch /api/v2/users/{userID}" "userID=${SPARE_USERS[0]}" \
+    "post /api/v2/users/{userID}/password" "userID=${SPARE_USERS[1]}" \
+    "delete /api/v2/users/{userID}" "userID=${SPARE_USERS[7]}" \
+    "patch /api/v2/orgs/{orgID}" "orgID=${SPARE_ORGS[0]}" \
+    "delete /api/v2/orgs/{orgID}" "orgID=${SPARE_ORGS[2]}" \
+    "get /api/v2/orgs/{orgID}/members" "orgID=$ORG_ID" \
+    "get /api/v2/orgs/{orgID}/owners" "orgID=$ORG_ID" \
+    "get /api/v2/buckets/{bucketID}" "bucketID=$BUCKET_ID")"
+if ! "$PY" - "$SPEC" "$RUN_SPEC" "$ORG_ID" "$USER_ID" "$FUTURE_DAY" "$PATH_EXAMPLES" <<'PY'
 import json, sys
 import yaml
 
-spec_path, out_path, org_id, user_id, future = sys.argv[1:]
+spec_path, out_path, org_id, user_id, future, path_examples = sys.argv[1:]
 with open(spec_path, encoding="utf-8") as fh:
     spec = yaml.safe_load(fh)
 schemas = spec["components"]["schemas"]
@@ -487,6 +516,13 @@ for schema in ("AuthorizationPostRequest", "LegacyAuthorizationPostRequest"):
     example(schema, "userID", user_id, id_schema)
 example("AuthorizationPostRequest", "expiresAt", future)
 example("Resource", "orgID", org_id, id_schema)
+# An operation's own parameter overrides the path's parameter of the same name and place.
+for operation, values in json.loads(path_examples).items():
+    method, path = operation.split(" ", 1)
+    target = spec["paths"][path][method]
+    for name, value in values.items():
+        target.setdefault("parameters", []).append(
+            {"name": name, "in": "path", "required": True, "schema": id_schema, "example": value})
 with open(out_path, "w", encoding="utf-8") as fh:
     json.dump(spec, fh, indent=1)
 PY
