@@ -267,26 +267,85 @@ async fn apply_seed(service: &Service, path: &std::path::Path) -> Result<(), Sta
 /// At `info`, the default, it adds nothing: inside a request only warnings and errors are logged then, and each says
 /// what failed, while creating and closing the span cost ~4,000 instructions a request (a tenth of a refused one,
 /// per `hotpath` under callgrind) for lines that are never written.
-pub fn with_tracing<S>(router: S) -> HttpService
+pub fn with_tracing<S>(router: S) -> Traced<S>
 where
     S: tower::Service<Request, Response = Response, Error = Infallible> + Clone + Send + Sync + 'static,
     S::Future: Send,
 {
     if !tracing::enabled!(tracing::Level::DEBUG) {
-        return HttpService::new(router);
+        return Traced::Plain(router);
     }
     let traced = TraceLayer::new_for_http()
         .make_span_with(
             |request: &Request| tracing::debug_span!("request", method = %request.method(), path = %request.uri().path()),
         )
         .layer(router);
-    HttpService::new(tower::ServiceExt::map_response(traced, |response| {
+    Traced::Spanned(HttpService::new(tower::ServiceExt::map_response(traced, |response| {
         response.map(axum::body::Body::new)
-    }))
+    })))
 }
 
-/// An HTTP service of any make, boxed: what [`with_tracing`] gives.
+/// An HTTP service of any make, boxed.
 pub type HttpService = tower::util::BoxCloneSyncService<Request, Response, Infallible>;
+
+/// What [`with_tracing`] gives: the service itself, or (at `debug`) the service inside tower-http's trace layer,
+/// boxed. Only the second is boxed: a boxed service boxes every request's future too, an allocation and a copy
+/// of the whole future to the heap per request, which buys nothing when there are no spans.
+#[derive(Clone)]
+pub enum Traced<S> {
+    Plain(S),
+    Spanned(HttpService),
+}
+
+impl<S> tower::Service<Request> for Traced<S>
+where
+    S: tower::Service<Request, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = TracedFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Infallible>> {
+        match self {
+            Self::Plain(service) => service.poll_ready(cx),
+            Self::Spanned(service) => service.poll_ready(cx),
+        }
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        match self {
+            Self::Plain(service) => TracedFuture::Plain {
+                inner: service.call(request),
+            },
+            Self::Spanned(service) => TracedFuture::Spanned {
+                inner: service.call(request),
+            },
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The answer of a [`Traced`] service.
+    #[project = TracedProjection]
+    pub enum TracedFuture<F> {
+        Plain { #[pin] inner: F },
+        Spanned { #[pin] inner: <HttpService as tower::Service<Request>>::Future },
+    }
+}
+
+impl<F> Future for TracedFuture<F>
+where
+    F: Future<Output = Result<Response, Infallible>>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+        match self.project() {
+            TracedProjection::Plain { inner } => inner.poll(cx),
+            TracedProjection::Spanned { inner } => inner.poll(cx),
+        }
+    }
+}
 
 /// Serves `router` on `listener` with the default [`Limits`] until `shutdown` completes, then finishes the
 /// requests in flight. (All threads share `router`; [`serve_with`] can give each its own.)

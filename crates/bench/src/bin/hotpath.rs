@@ -21,6 +21,9 @@ use http::{Method, Request, StatusCode};
 use http_body_util::BodyExt as _;
 use tower::ServiceExt as _;
 
+/// The baseline's router or influx-authz's app, each as `server::with_tracing` gives it.
+type Service = tower::util::Either<server::Traced<Router>, server::Traced<api::App>>;
+
 const OPERATOR: &str = "hotpath-operator-token";
 
 fn request(method: Method, path: &str, token: Option<&str>, body: Option<String>) -> Request<Body> {
@@ -36,7 +39,7 @@ fn request(method: Method, path: &str, token: Option<&str>, body: Option<String>
         .unwrap_or_else(|_| Request::new(Body::empty()))
 }
 
-async fn call(router: &server::HttpService, request: Request<Body>) -> Result<(StatusCode, bytes::Bytes), String> {
+async fn call(router: &Service, request: Request<Body>) -> Result<(StatusCode, bytes::Bytes), String> {
     let response = router.clone().oneshot(request).await.map_err(|e| e.to_string())?;
     let status = response.status();
     let body = response
@@ -48,11 +51,7 @@ async fn call(router: &server::HttpService, request: Request<Body>) -> Result<(S
     Ok((status, body))
 }
 
-async fn json(
-    router: &server::HttpService,
-    request: Request<Body>,
-    want: StatusCode,
-) -> Result<serde_json::Value, String> {
+async fn json(router: &Service, request: Request<Body>, want: StatusCode) -> Result<serde_json::Value, String> {
     let (status, body) = call(router, request).await?;
     if status != want {
         return Err(format!("{status}: {}", String::from_utf8_lossy(&body)));
@@ -63,7 +62,7 @@ async fn json(
 /// The measured loop: `n` times the same request, each answer checked for its status.
 #[inline(never)]
 async fn measured(
-    router: &server::HttpService,
+    router: &Service,
     make: &dyn Fn() -> Request<Body>,
     want: StatusCode,
     n: usize,
@@ -79,14 +78,14 @@ async fn measured(
 
 async fn run(scenario: &str, n: usize) -> Result<(), String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    // Both boxed, as `influx-authz serve` serves its app (`server::with_tracing`).
+    // Both as `influx-authz serve` serves its app (`server::with_tracing`), one or the other.
     let router = if scenario == "baseline" {
-        server::HttpService::new(Router::new().fallback(|| async {
+        Service::Left(server::with_tracing(Router::new().fallback(|| async {
             (
                 [(http::header::CONTENT_TYPE, "application/json; charset=utf-8")],
                 bench::BASELINE_BODY,
             )
-        }))
+        })))
     } else {
         let mut config = server::Cli::try_parse_from(["influx-authz"])
             .map_err(|e| e.to_string())?
@@ -99,7 +98,7 @@ async fn run(scenario: &str, n: usize) -> Result<(), String> {
         config.init_bucket = Some("my-bucket".into());
         config.init_admin_token = Some(OPERATOR.into());
         let app = server::App::build(&config).await.map_err(|e| e.to_string())?;
-        server::with_tracing(app.router())
+        Service::Right(server::with_tracing(app.router()))
     };
     let (make, want): (Box<dyn Fn() -> Request<Body>>, StatusCode) = match scenario {
         "baseline" => (Box::new(|| request(Method::GET, "/x", None, None)), StatusCode::OK),
