@@ -4,15 +4,19 @@
 //! - [`Metrics::record_response`], called by the one layer every request passes (`middleware::Front`, outside
 //!   authentication), times each request and counts it by method, route and status.
 //! - [`RouteLayer`] sits on every route of the router (`Router::layer`). It learns its route's template from
-//!   axum's `MatchedPath` on its first request and keeps the slot index, then marks each response with it, so
-//!   the outer layer knows the route without a lookup or a lock. A response with no mark (a 404, or a request
-//!   refused before routing: 401, 403 `User is inactive`, 429, 408, a CORS preflight) counts as
-//!   `route="unmatched"`.
+//!   axum's `MatchedPath` on its first request and keeps the slot index. When its route's answer is ready it
+//!   leaves the slot in a thread-local cell, and `Front`, polling through [`answered`], picks it up in that same
+//!   poll: the answer goes up from the route to `Front` without a pause (no layer in between awaits anything
+//!   after its inner service answers), so the cell always holds the mark of the answer being handed up. That
+//!   costs no allocation, where a mark in the response's extensions cost a map of its own per response. An
+//!   answer that passed no route (a 404 of the fallback is marked too; a request refused before routing: 401,
+//!   403 `User is inactive`, 429, 408, a CORS preflight) counts as `route="unmatched"`.
 //! - Authentication outcomes are fed by the token middleware and by sign-in.
 //!
 //! Labels are only ever a method from a fixed list, a route template, a status code or a fixed word: never a raw
 //! path (IDs), a query, a header, a token or a name.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::future::Future;
@@ -128,14 +132,15 @@ impl Series {
 }
 
 impl Metrics {
-    /// Counts an answered request by method, route (the mark the route layer left on it) and status, with its
-    /// time.
-    pub(crate) fn record_response(&self, method: &Method, response: &Response, elapsed: Duration) {
-        let route = response
-            .extensions()
-            .get::<RouteMark>()
-            .map_or(UNMATCHED, |mark| mark.0);
-        self.record_request(route, method_slot(method), response.status().as_u16(), elapsed);
+    /// Counts an answered request by method, route (as [`answered`] found it) and status, with its time.
+    pub(crate) fn record_response(
+        &self,
+        method: &Method,
+        route: AnsweredRoute,
+        response: &Response,
+        elapsed: Duration,
+    ) {
+        self.record_request(route.0, method_slot(method), response.status().as_u16(), elapsed);
     }
 
     /// This thread's stripe.
@@ -511,11 +516,42 @@ impl Outcome {
 
 // -- the route layer: tell the outer layer which route answered ------------------------------------------------
 
-/// The route slot of the route that answered, in the response's extensions.
-#[derive(Debug, Clone, Copy)]
-struct RouteMark(u16);
+thread_local! {
+    /// The slot of the route whose answer was the last to be ready on this thread: written by [`MarkFuture`],
+    /// read (and cleared) by [`Answered`] in the same poll.
+    static ANSWERED: Cell<u16> = const { Cell::new(UNMATCHED) };
+}
 
-/// Marks each response with its route's slot. For `Router::layer`, which gives every route (and method, and the
+/// The route an answer came from, or `unmatched`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct AnsweredRoute(u16);
+
+/// `future`'s output with the route that answered it: the mark a [`RouteLayer`] route left when its answer was
+/// ready, within the poll in which `future` was. See the module documentation.
+pub(crate) fn answered<F: Future>(future: F) -> Answered<F> {
+    Answered { inner: future }
+}
+
+pin_project_lite::pin_project! {
+    /// See [`answered`].
+    pub(crate) struct Answered<F> {
+        #[pin]
+        inner: F,
+    }
+}
+
+impl<F: Future> Future for Answered<F> {
+    type Output = (F::Output, AnsweredRoute);
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // Whatever another poll on this thread left is not this answer's.
+        ANSWERED.set(UNMATCHED);
+        let output = ready!(self.project().inner.poll(cx));
+        Poll::Ready((output, AnsweredRoute(ANSWERED.replace(UNMATCHED))))
+    }
+}
+
+/// Marks each answer with its route's slot (see [`answered`]). For `Router::layer`, which gives every route (and method, and the
 /// fallback) its own service: each resolves its template once and keeps it.
 #[derive(Clone)]
 pub(crate) struct RouteLayer(pub(crate) Arc<Metrics>);
@@ -585,12 +621,8 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let mut result = ready!(this.inner.poll(cx));
-        if let Ok(response) = &mut result
-            && *this.slot != UNMATCHED
-        {
-            response.extensions_mut().insert(RouteMark(*this.slot));
-        }
+        let result = ready!(this.inner.poll(cx));
+        ANSWERED.set(*this.slot);
         Poll::Ready(result)
     }
 }
@@ -633,8 +665,9 @@ mod tests {
             async move {
                 let method = request.method().clone();
                 let started = std::time::Instant::now();
-                let response = router.oneshot(request).await?;
-                metrics.record_response(&method, &response, started.elapsed());
+                let (response, route) = answered(router.oneshot(request)).await;
+                let response = response?;
+                metrics.record_response(&method, route, &response, started.elapsed());
                 Ok::<_, std::convert::Infallible>(response)
             }
         }))
@@ -689,6 +722,46 @@ mod tests {
             5,
             "no lookup after the first request"
         );
+    }
+
+    #[test]
+    fn an_answer_takes_the_mark_of_its_own_route_and_never_one_left_behind() {
+        let metrics = Arc::new(Metrics::default());
+        let router = Router::new()
+            .route("/now", get(|| async { StatusCode::NO_CONTENT }))
+            .route(
+                "/later",
+                get(|| async {
+                    tokio::task::yield_now().await;
+                    StatusCode::ACCEPTED
+                }),
+            )
+            .layer(RouteLayer(Arc::clone(&metrics)))
+            .with_state(());
+        let get = |path: &str| {
+            router
+                .clone()
+                .oneshot(http::Request::get(path).body(axum::body::Body::empty()).unwrap())
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        runtime.block_on(async {
+            let (now, route_now) = answered(get("/now")).await;
+            assert_eq!(now.unwrap().status(), StatusCode::NO_CONTENT);
+            assert_ne!(route_now, AnsweredRoute(UNMATCHED));
+            // An answer ready only on a later poll still carries its route's mark.
+            let (later, route_later) = answered(get("/later")).await;
+            assert_eq!(later.unwrap().status(), StatusCode::ACCEPTED);
+            assert_ne!(route_later, AnsweredRoute(UNMATCHED));
+            assert_ne!(route_later, route_now);
+
+            // A routed answer polled outside `answered` leaves its mark on this thread; an answer that passes no
+            // route (as a 401 of `Front`) must not take it.
+            let _ = get("/now").await;
+            let (_, refused) = answered(async { StatusCode::UNAUTHORIZED }).await;
+            assert_eq!(refused, AnsweredRoute(UNMATCHED));
+            let (_, again) = answered(get("/now")).await;
+            assert_eq!(again, route_now);
+        });
     }
 
     #[test]

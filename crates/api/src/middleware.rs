@@ -72,8 +72,10 @@ where
         Box::pin(async move {
             let method = request.method().clone();
             let started = Instant::now();
-            let response = gate(&state, inner, request, started).await;
-            state.metrics.record_response(&method, &response, started.elapsed());
+            let (response, route) = crate::metrics::answered(gate(&state, inner, request, started)).await;
+            state
+                .metrics
+                .record_response(&method, route, &response, started.elapsed());
             Ok(response)
         })
     }
@@ -211,7 +213,13 @@ where
     match caller {
         Ok(mut caller) => {
             caller.remote = address;
-            request.extensions_mut().insert(caller);
+            // The caller carries the address from here on, and takes `ConnectInfo`'s place: with both, and the
+            // router's `MatchedPath` and URL parameters, the map outgrows its first table on every request. (The
+            // handlers that read `ConnectInfo` are all on paths without a token: setup, sign-in and -out, the
+            // authz check.)
+            let extensions = request.extensions_mut();
+            extensions.remove::<ConnectInfo<SocketAddr>>();
+            extensions.insert(caller);
             run(request).await
         }
         Err(error) => {
