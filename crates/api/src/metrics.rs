@@ -9,8 +9,8 @@
 //!   poll: the answer goes up from the route to `Front` without a pause (no layer in between awaits anything
 //!   after its inner service answers), so the cell always holds the mark of the answer being handed up. That
 //!   costs no allocation, where a mark in the response's extensions cost a map of its own per response. An
-//!   answer that passed no route (a 404 of the fallback is marked too; a request refused before routing: 401,
-//!   403 `User is inactive`, 429, 408, a CORS preflight) counts as `route="unmatched"`.
+//!   answer of no route (the fallback's 404, or a request refused before routing: 401, 403 `User is inactive`,
+//!   429, 408, a CORS preflight) counts as `route="unmatched"`.
 //! - Authentication outcomes are fed by the token middleware and by sign-in.
 //!
 //! Labels are only ever a method from a fixed list, a route template, a status code or a fixed word: never a raw
@@ -551,8 +551,8 @@ impl<F: Future> Future for Answered<F> {
     }
 }
 
-/// Marks each answer with its route's slot (see [`answered`]). For `Router::layer`, which gives every route (and method, and the
-/// fallback) its own service: each resolves its template once and keeps it.
+/// Marks each answer with its route's slot (see [`answered`]). For `Router::layer`, which gives every route (and
+/// method, and the fallback) its own service: each resolves its template once and keeps it.
 #[derive(Clone)]
 pub(crate) struct RouteLayer(pub(crate) Arc<Metrics>);
 
