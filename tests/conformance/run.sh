@@ -478,30 +478,33 @@ EOF
 # (400), or an expiresAt in the past (400).
 RUN_SPEC="$WORK/influx-authz.run.json"
 # The path IDs of the by-ID operations whose success run.sh asks for (influx_checks.py: influx_reached_success) get
-# an `example` of their own too, one that exists and that no other operation deletes or shares: the examples
-# phase then sends each of them once with a real ID, so reaching its success status does not rest on the
-# random draws of the later phases (a run once drew no real ID for DELETE /api/v2/authorizations/{authID}).
-PATH_EXAMPLES="$("$PY" -c 'import json, sys; a = sys.argv[1:]; print(json.dumps({a[i]: dict([a[i + 1].split("=", 1)]) for i in range(0, len(a), 2)}))' \
-    "get /api/v2/authorizations/{authID}" "authID=${SPARE_IDS[0]}" \
-    "patch /api/v2/authorizations/{authID}" "authID=${SPARE_IDS[1]}" \
-    "delete /api/v2/authorizations/{authID}" "authID=${SPARE_IDS[6]}" \
-    "get /private/legacy/authorizations/{authID}" "authID=${SPARE_V1[0]}" \
-    "patch /private/legacy/authorizations/{authID}" "authID=${SPARE_V1[1]}" \
-    "post /private/legacy/authorizations/{authID}/password" "authID=${SPARE_V1[2]}" \
-    "delete /private/legacy/authorizations/{authID}" "authID=${SPARE_V1[3]}" \
-    "patch /api/v2/users/{userID}" "userID=${SPARE_USERS[0]}" \
-    "post /api/v2/users/{userID}/password" "userID=${SPARE_USERS[1]}" \
-    "delete /api/v2/users/{userID}" "userID=${SPARE_USERS[7]}" \
-    "patch /api/v2/orgs/{orgID}" "orgID=${SPARE_ORGS[0]}" \
-    "delete /api/v2/orgs/{orgID}" "orgID=${SPARE_ORGS[2]}" \
-    "get /api/v2/orgs/{orgID}/members" "orgID=$ORG_ID" \
-    "get /api/v2/orgs/{orgID}/owners" "orgID=$ORG_ID" \
-    "get /api/v2/buckets/{bucketID}" "bucketID=$BUCKET_ID")"
-if ! "$PY" - "$SPEC" "$RUN_SPEC" "$ORG_ID" "$USER_ID" "$FUTURE_DAY" "$PATH_EXAMPLES" <<'PY'
+# an `example` of their own too, one that exists and that no operation deletes: the examples phase then sends
+# each of them once with a real ID, so reaching its success status does not rest on the random draws of the later
+# phases (a run once drew no real ID for DELETE /api/v2/authorizations/{authID}). Pairs of "method path" and
+# "parameter=ID", read by the spec writer below.
+PATH_EXAMPLES=(
+    "get /api/v2/authorizations/{authID}" "authID=${SPARE_IDS[0]}"
+    "patch /api/v2/authorizations/{authID}" "authID=${SPARE_IDS[1]}"
+    "delete /api/v2/authorizations/{authID}" "authID=${SPARE_IDS[6]}"
+    "get /private/legacy/authorizations/{authID}" "authID=${SPARE_V1[0]}"
+    "patch /private/legacy/authorizations/{authID}" "authID=${SPARE_V1[1]}"
+    "post /private/legacy/authorizations/{authID}/password" "authID=${SPARE_V1[2]}"
+    "delete /private/legacy/authorizations/{authID}" "authID=${SPARE_V1[3]}"
+    "patch /api/v2/users/{userID}" "userID=${SPARE_USERS[0]}"
+    "post /api/v2/users/{userID}/password" "userID=${SPARE_USERS[1]}"
+    "delete /api/v2/users/{userID}" "userID=${SPARE_USERS[7]}"
+    "patch /api/v2/orgs/{orgID}" "orgID=${SPARE_ORGS[0]}"
+    "delete /api/v2/orgs/{orgID}" "orgID=${SPARE_ORGS[2]}"
+    "get /api/v2/orgs/{orgID}/members" "orgID=$ORG_ID"
+    "get /api/v2/orgs/{orgID}/owners" "orgID=$ORG_ID"
+    "get /api/v2/buckets/{bucketID}" "bucketID=$BUCKET_ID"
+)
+if ! "$PY" - "$SPEC" "$RUN_SPEC" "$ORG_ID" "$USER_ID" "$FUTURE_DAY" "${PATH_EXAMPLES[@]}" <<'PY'
 import json, sys
 import yaml
 
-spec_path, out_path, org_id, user_id, future, path_examples = sys.argv[1:]
+spec_path, out_path, org_id, user_id, future = sys.argv[1:6]
+path_examples = sys.argv[6:]
 with open(spec_path, encoding="utf-8") as fh:
     spec = yaml.safe_load(fh)
 schemas = spec["components"]["schemas"]
@@ -517,12 +520,11 @@ for schema in ("AuthorizationPostRequest", "LegacyAuthorizationPostRequest"):
 example("AuthorizationPostRequest", "expiresAt", future)
 example("Resource", "orgID", org_id, id_schema)
 # An operation's own parameter overrides the path's parameter of the same name and place.
-for operation, values in json.loads(path_examples).items():
+for operation, parameter in zip(path_examples[::2], path_examples[1::2]):
     method, path = operation.split(" ", 1)
-    target = spec["paths"][path][method]
-    for name, value in values.items():
-        target.setdefault("parameters", []).append(
-            {"name": name, "in": "path", "required": True, "schema": id_schema, "example": value})
+    name, value = parameter.split("=", 1)
+    spec["paths"][path][method].setdefault("parameters", []).append(
+        {"name": name, "in": "path", "required": True, "schema": id_schema, "example": value})
 with open(out_path, "w", encoding="utf-8") as fh:
     json.dump(spec, fh, indent=1)
 PY
